@@ -1,0 +1,20 @@
+// commands.h — the subcommands of `mumu`. Each returns the process exit code: 0 success, 1 failure of
+// the job (message printed), 2 wrong usage.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mumu::cli {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+};
+
+const std::vector<Command>& commands();
+
+int runInfo(const std::vector<std::string>& args);
+
+}  // namespace mumu::cli

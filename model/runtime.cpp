@@ -1,0 +1,47 @@
+#include "runtime.h"
+
+#include <OpenImageIO/oiioversion.h>
+#include <OpenImageIO/imageio.h>
+#include <ATen/Parallel.h>
+#include <cstring>
+#include <thread>
+
+#include "compat.h"
+#include "mumu_version.h"
+
+namespace mumu {
+
+void initRuntime(int threads) {
+  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (at::get_num_threads() != n) at::set_num_threads(n);
+}
+
+RuntimeInfo runtimeInfo() {
+  RuntimeInfo info;
+  info.mumuVersion = MUMU_VERSION_STRING;
+  info.torchBuildVersion = TORCH_VERSION;
+  const std::string cfg = at::show_config();
+  for (const char* key : {"BLAS_INFO=", "LAPACK_INFO="}) {
+    if (auto p = cfg.find(key); p != std::string::npos && info.blas.empty()) {
+      auto e = cfg.find_first_of(", \n", p);
+      info.blas = cfg.substr(p + std::strlen(key), e - p - std::strlen(key));
+    }
+  }
+  info.torchConfig = cfg;
+  info.oiioBuildVersion = OIIO_VERSION_STRING;
+  const int v = OIIO::openimageio_version();  // e.g. 20407
+  info.oiioRuntimeVersion = std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+#ifdef MUMU_CUDA
+  info.cudaBuilt = true;
+#endif
+  info.cudaAvailable = torch::cuda::is_available();
+  if (info.cudaAvailable) {
+    for (int64_t i = 0, n = static_cast<int64_t>(torch::cuda::device_count()); i < n; ++i)
+      info.cudaDevices.push_back("cuda:" + std::to_string(i));
+  }
+  info.threads = at::get_num_threads();
+  info.interopThreads = at::get_num_interop_threads();
+  return info;
+}
+
+}  // namespace mumu
