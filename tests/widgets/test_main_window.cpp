@@ -29,6 +29,7 @@ class TestMainWindow : public QObject {
     QVERIFY(w.findChild<QAction*>("aboutAction"));
     QVERIFY(w.findChild<QAction*>("language_ko"));
     QCOMPARE(w.windowTitle(), QString("MUMU Studio"));
+    QVERIFY2(!w.windowIcon().isNull() && !w.windowIcon().pixmap(32, 32).isNull(), "the icon resource is linked in");
   }
 
   void languageSwitchChangesVisibleStrings() {
