@@ -15,7 +15,7 @@ namespace mumu {
 
 struct SafetensorsEntry {
   std::string name;
-  std::string dtype;            // "F32", "F16", "BF16", "I64", "I32", "BOOL", "U8", ...
+  std::string dtype;  // "F32", "F16", "BF16", "I64", "I32", "BOOL", "U8", ...
   std::vector<int64_t> shape;
   uint64_t begin = 0, end = 0;  // byte offsets relative to the data section
 };
@@ -26,13 +26,15 @@ class SafetensorsFile {
   static SafetensorsFile open(const std::string& path);
 
   const std::string& path() const;
-  const std::vector<SafetensorsEntry>& entries() const;      // in header order
+  const std::vector<SafetensorsEntry>& entries() const;  // in data order (by begin offset)
   const std::map<std::string, std::string>& metadata() const;
   bool contains(const std::string& name) const;
   const SafetensorsEntry& entry(const std::string& name) const;  // throws if absent
 
   // A CPU tensor viewing the mapped bytes (zero-copy; it keeps the mapping alive). Read-only in
-  // spirit: clone before writing to it.
+  // spirit: clone before writing to it (the mapping is private, so a write never reaches the file).
+  // A tensor whose bytes are not aligned for its dtype comes back as a copy; a BOOL byte other than
+  // 0/1 throws.
   at::Tensor tensor(const std::string& name) const;
 
  private:
