@@ -37,6 +37,17 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
 #endif
 }
 
+// The additive attention bias transformers builds from a boolean mask (_prepare_4d_attention_mask, the
+// Mistral causal mask): 0 where `keep` is true, finfo(dtype).min elsewhere. Finite on purpose: a row with
+// every key masked gets a uniform softmax, as in transformers' eager attention, instead of NaN.
+inline at::Tensor additiveMask(const at::Tensor& keep, at::ScalarType dtype) {
+  double lowest = 0.0;
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, dtype, "additiveMask", [&] {
+    lowest = static_cast<double>(std::numeric_limits<scalar_t>::lowest());
+  });
+  return at::zeros(keep.sizes(), keep.options().dtype(dtype)).masked_fill(keep.logical_not(), lowest);
+}
+
 // Autocast on CPU: 2.x has a device-generic guard; 1.13 has only the global switches.
 struct CpuAutocast {
   explicit CpuAutocast(at::ScalarType dtype) {
