@@ -51,7 +51,13 @@ LayerNormImpl::LayerNormImpl(int64_t d, double e, bool affine, bool withBias, co
   }
 }
 
-at::Tensor LayerNormImpl::forward(const at::Tensor& x) { return at::layer_norm(x, {dim}, weight, bias, eps); }
+at::Tensor LayerNormImpl::forward(const at::Tensor& x) {
+  // Under CPU autocast (1.13) activations arrive in bf16 while the weights stay float32: normalise in
+  // the weights' dtype, return the input dtype.
+  if (weight.defined() && x.scalar_type() != weight.scalar_type())
+    return at::layer_norm(x.to(weight.scalar_type()), {dim}, weight, bias, eps).to(x.scalar_type());
+  return at::layer_norm(x, {dim}, weight, bias, eps);
+}
 
 RMSNormImpl::RMSNormImpl(int64_t d, double e, const at::TensorOptions& o) : eps(e) {
   weight = register_parameter("weight", torch::empty({d}, o));
