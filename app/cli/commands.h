@@ -16,5 +16,6 @@ struct Command {
 const std::vector<Command>& commands();
 
 int runInfo(const std::vector<std::string>& args);
+int runProbe(const std::vector<std::string>& args);
 
 }  // namespace mumu::cli

@@ -14,6 +14,7 @@ namespace mumu::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"info", "print the versions MUMU was built with and runs with", &runInfo},
+      {"probe", "check a port against a reference case folder (parity)", &runProbe},
   };
   return list;
 }
