@@ -2,6 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "model/lora/lora.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -13,7 +15,13 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool withBias, const at::TensorO
   if (withBias) bias = register_parameter("bias", torch::empty({out}, o));
 }
 
-at::Tensor LinearImpl::forward(const at::Tensor& x) { return at::linear(x, weight, bias); }
+at::Tensor LinearImpl::forward(const at::Tensor& x) {
+  at::Tensor y = at::linear(x, weight, bias);
+  // Live LoRA adapters (model/lora): one relaxed atomic load when none is live anywhere.
+  if (mumu::detail::anyLiveLora())
+    if (at::Tensor d = mumu::detail::liveLoraDelta(this, x); d.defined()) y = y + d;
+  return y;
+}
 
 Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, bool withBias,
                        const at::TensorOptions& o)
@@ -23,7 +31,10 @@ Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p,
 }
 
 at::Tensor Conv2dImpl::forward(const at::Tensor& x) {
-  return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+  at::Tensor y = at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+  if (mumu::detail::anyLiveLora())
+    if (at::Tensor d = mumu::detail::liveLoraDelta(this, x); d.defined()) y = y + d;
+  return y;
 }
 
 GroupNormImpl::GroupNormImpl(int64_t g, int64_t c, double e, bool affine, const at::TensorOptions& o)
