@@ -49,3 +49,4 @@ fi
 if [[ ${1:-} != --no-npm ]]; then
   "$here/scripts/fetch_assets.sh"
 fi
+"$here/scripts/fetch_photos.sh"   # public-domain photos from Debian packages (assets/photos)
