@@ -17,5 +17,8 @@ const std::vector<Command>& commands();
 
 int runInfo(const std::vector<std::string>& args);
 int runProbe(const std::vector<std::string>& args);
+int runGenerate(const std::vector<std::string>& args);
+int runPackage(const std::vector<std::string>& args);
+int runBootstrap(const std::vector<std::string>& args);
 
 }  // namespace mumu::cli

@@ -13,8 +13,11 @@ namespace mumu::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      {"generate", "generate images from a prompt of text and reference images", &runGenerate},
+      {"package", "create a random-weight model package, or show a config's sizes", &runPackage},
       {"info", "print the versions MUMU was built with and runs with", &runInfo},
       {"probe", "check a port against a reference case folder (parity)", &runProbe},
+      {"bootstrap", "make multimodal-prompt training data (shape world or captioned photos)", &runBootstrap},
   };
   return list;
 }

@@ -141,7 +141,17 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& context
   }
   at::Tensor bias = control ? control->logitBias : at::Tensor();  // [B|1, 1|H, 1|Lq, Lk]
   if (bias.defined() && bias.scalar_type() != q.scalar_type()) bias = bias.to(q.scalar_type());
-  at::Tensor a = compat::attention(q, k, v, bias);  // [B, H, Lq, D]
+  at::Tensor a;  // [B, H, Lq, D]
+  if (control && control->recorder && context.defined()) {
+    // The record needs the probabilities, which the fused kernel does not return: the explicit path.
+    at::Tensor logits = at::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(D)));
+    if (bias.defined()) logits = logits + bias;
+    at::Tensor probs = at::softmax(logits, -1);  // [B, H, Lq, Lk]
+    control->recorder->record(path, probs.to(at::kFloat).mean(1));
+    a = at::matmul(probs, v);
+  } else {
+    a = compat::attention(q, k, v, bias);
+  }
   if (upcast) a = a.to(dtype);
   a = to_out_0(a.transpose(1, 2).reshape({B, Lq, H * D}));  // [B, Lq, queryDim]
   if (spatial) a = a.transpose(1, 2).view(x.sizes());       // [B, C, H, W] (channels-last strides)

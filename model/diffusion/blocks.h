@@ -27,6 +27,14 @@ using TraceFn = std::function<void(const std::string& name, const at::Tensor& va
 // A TraceFn storing every tensor into `out` under its name (the map must outlive the forward call).
 TraceFn traceInto(std::map<std::string, at::Tensor>& out);
 
+// Receives the cross-attention probabilities of attn2 layers (CrossAttentionControl::recorder).
+struct CrossAttentionRecorder {
+  virtual ~CrossAttentionRecorder() = default;
+  // path: the Attention's module path; probs: softmax(q·kᵀ·scale + bias) averaged over heads, float32
+  // [B, Lq, Lk] (Lq = the block's h·w). Not kept by the caller: the callee may keep it.
+  virtual void record(const std::string& path, const at::Tensor& probs) = 0;
+};
+
 // Per-call controls of the UNet's cross-attention layers (attn2 of every BasicTransformerBlock).
 // Extension point: per-token weighting and attention-probability records belong here, so they reach every
 // cross-attention without changing the blocks' signatures.
@@ -35,6 +43,9 @@ struct CrossAttentionControl {
   // [B, heads, Lq, Lk]. Heads and Lq differ between blocks, so in practice [B, 1, 1, Lk] or [1, 1, 1, Lk]
   // (e.g. log token weights; -inf masks a token). Undefined = none.
   at::Tensor logitBias;
+  // When set, every cross-attention computes its probabilities explicitly and hands them over (the attention
+  // record of the pipeline). Null (the default): the fused path, no cost.
+  CrossAttentionRecorder* recorder = nullptr;
 };
 
 at::Tensor activate(Activation a, const at::Tensor& x);

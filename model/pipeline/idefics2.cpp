@@ -421,15 +421,15 @@ std::map<std::string, at::Tensor> runIdefics2Case(const std::string& caseDir,
 // ---------------------------------------------------------------------------------------------------------
 // prompt assembly
 
-PromptSegment PromptSegment::makeText(std::string text) {
-  PromptSegment s;
+TokenSegment TokenSegment::makeText(std::string text) {
+  TokenSegment s;
   s.kind = Kind::Text;
   s.text = std::move(text);
   return s;
 }
 
-PromptSegment PromptSegment::makeImage(int64_t imageTokens, int64_t subImages) {
-  PromptSegment s;
+TokenSegment TokenSegment::makeImage(int64_t imageTokens, int64_t subImages) {
+  TokenSegment s;
   s.kind = Kind::Image;
   s.imageTokens = imageTokens;
   s.subImages = subImages;
@@ -445,7 +445,7 @@ Idefics2SpecialTokens idefics2SpecialTokens(const Idefics2Config& config) {
   return t;
 }
 
-AssembledPrompt assembleIdefics2Prompt(const std::vector<PromptSegment>& segments, const EncodeTextFn& encodeText,
+AssembledPrompt assembleIdefics2Prompt(const std::vector<TokenSegment>& segments, const EncodeTextFn& encodeText,
                                        const Idefics2SpecialTokens& tokens, bool addBos) {
   constexpr const char* where = "prompt assembly";
   constexpr int64_t kMaxTokens = 1 << 20;  // far beyond any context; stops runaway image token counts
@@ -455,7 +455,7 @@ AssembledPrompt assembleIdefics2Prompt(const std::vector<PromptSegment>& segment
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& seg = segments[i];
     PromptSpan span{seg.kind, i, static_cast<int64_t>(out.ids.size()), 0};
-    if (seg.kind == PromptSegment::Kind::Text) {
+    if (seg.kind == TokenSegment::Kind::Text) {
       if (!seg.text.empty()) {
         if (!encodeText) fail(where, "no text encoder given for text segment " + std::to_string(i));
         const auto ids = encodeText(seg.text, /*atStart=*/out.ids.size() == (addBos ? 1u : 0u));
@@ -487,7 +487,7 @@ AssembledPrompt assembleIdefics2Prompt(const std::vector<PromptSegment>& segment
   return out;
 }
 
-AssembledPrompt assembleIdefics2Prompt(const std::vector<PromptSegment>& segments, const SimpleEncodeTextFn& encodeText,
+AssembledPrompt assembleIdefics2Prompt(const std::vector<TokenSegment>& segments, const SimpleEncodeTextFn& encodeText,
                                        const Idefics2SpecialTokens& tokens, bool addBos) {
   EncodeTextFn withPosition;
   if (encodeText) withPosition = [&](const std::string& text, bool) { return encodeText(text); };

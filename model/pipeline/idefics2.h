@@ -119,22 +119,22 @@ std::map<std::string, at::Tensor> runIdefics2Case(const std::string& caseDir,
 // prompt assembly
 
 // One piece of an interleaved prompt: text, or an image.
-struct PromptSegment {
+struct TokenSegment {
   enum class Kind { Text, Image };
   Kind kind = Kind::Text;
   std::string text;         // Text: the words
   int64_t imageTokens = 0;  // Image: <image> tokens per (sub-)image (idefics2ImageSeqLen)
   int64_t subImages = 1;    // Image: 5 when the image processor splits (4 crops + the whole image)
 
-  static PromptSegment makeText(std::string text);
-  static PromptSegment makeImage(int64_t imageTokens, int64_t subImages = 1);
+  static TokenSegment makeText(std::string text);
+  static TokenSegment makeImage(int64_t imageTokens, int64_t subImages = 1);
 };
 
 // The token range [begin, end) of segment `segment`. An image's span holds its <fake_token_around_image>
 // and <image> tokens; where two images touch, the one shared fake token belongs to the first image's span
 // (spans never overlap). The BOS token belongs to no span.
 struct PromptSpan {
-  PromptSegment::Kind kind = PromptSegment::Kind::Text;
+  TokenSegment::Kind kind = TokenSegment::Kind::Text;
   size_t segment = 0;
   int64_t begin = 0, end = 0;
   bool operator==(const PromptSpan&) const = default;
@@ -168,9 +168,9 @@ using SimpleEncodeTextFn = std::function<std::vector<int32_t>(const std::string&
 // double <fake> between adjacent images collapsed to one; text segments are encoded by `encodeText`.
 // Throws mumu::Error when a text encodes to the <image> id (it would shift every image row), or an image
 // segment has no tokens.
-AssembledPrompt assembleIdefics2Prompt(const std::vector<PromptSegment>& segments, const EncodeTextFn& encodeText,
+AssembledPrompt assembleIdefics2Prompt(const std::vector<TokenSegment>& segments, const EncodeTextFn& encodeText,
                                        const Idefics2SpecialTokens& tokens = {}, bool addBos = true);
-AssembledPrompt assembleIdefics2Prompt(const std::vector<PromptSegment>& segments, const SimpleEncodeTextFn& encodeText,
+AssembledPrompt assembleIdefics2Prompt(const std::vector<TokenSegment>& segments, const SimpleEncodeTextFn& encodeText,
                                        const Idefics2SpecialTokens& tokens = {}, bool addBos = true);
 
 }  // namespace mumu

@@ -304,8 +304,8 @@ TEST(Idefics2Mumu, EveryPatchIsAnImageToken) {
     const int64_t perImage = mumu::idefics2ImageSeqLen(config, grid, grid);
     EXPECT_EQ(perImage, grid * grid);
     auto prompt =
-        mumu::assembleIdefics2Prompt({mumu::PromptSegment::makeImage(perImage), mumu::PromptSegment::makeText("man"),
-                                      mumu::PromptSegment::makeImage(perImage), mumu::PromptSegment::makeText("cab")},
+        mumu::assembleIdefics2Prompt({mumu::TokenSegment::makeImage(perImage), mumu::TokenSegment::makeText("man"),
+                                      mumu::TokenSegment::makeImage(perImage), mumu::TokenSegment::makeText("cab")},
                                      letters, special);
     EXPECT_EQ(prompt.numImageTokens, 2 * grid * grid);
     auto ids = at::tensor(std::vector<int64_t>(prompt.ids.begin(), prompt.ids.end())).view({1, -1});
@@ -348,7 +348,7 @@ TEST(Idefics2Model, TextOnlyAndPaddingImages) {
 
 TEST(Idefics2Prompt, ImageBlocksAndSpans) {
   mumu::Idefics2SpecialTokens t{/*bos=*/1, /*fake=*/90, /*image=*/91, /*eou=*/92};
-  using S = mumu::PromptSegment;
+  using S = mumu::TokenSegment;
   std::vector<bool> atStart;
   auto encode = [&](const std::string& text, bool start) {
     atStart.push_back(start);
