@@ -20,5 +20,6 @@ int runProbe(const std::vector<std::string>& args);
 int runGenerate(const std::vector<std::string>& args);
 int runPackage(const std::vector<std::string>& args);
 int runBootstrap(const std::vector<std::string>& args);
+int runTrain(const std::vector<std::string>& args);
 
 }  // namespace mumu::cli

@@ -18,6 +18,7 @@ const std::vector<Command>& commands() {
       {"info", "print the versions MUMU was built with and runs with", &runInfo},
       {"probe", "check a port against a reference case folder (parity)", &runProbe},
       {"bootstrap", "make multimodal-prompt training data (shape world or captioned photos)", &runBootstrap},
+      {"train", "train MUMU with a recipe on a bootstrapped data set (resumable)", &runTrain},
   };
   return list;
 }

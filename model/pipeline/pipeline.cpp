@@ -359,6 +359,12 @@ GenerationResult generate(MumuModel& m, const GenerationRequest& r, const Progre
   return out;
 }
 
+PromptConditioning encodeMumuPrompt(MumuModel& m, const std::vector<GenerationSegment>& prompt,
+                                    const std::string& where) {
+  Conditioning c = encodePrompt(m, prompt, where);
+  return {c.states, c.pooled};
+}
+
 std::shared_ptr<MumuModel> openMumuPackage(const std::string& dir, const std::string& device,
                                            const std::string& dtype) {
   MumuLoadOptions o;

@@ -99,6 +99,15 @@ struct GenerationResult {
 GenerationResult generate(MumuModel& model, const GenerationRequest& request, const ProgressFn& progress = {},
                           const std::atomic<bool>* cancel = nullptr);
 
+// The conditioning of one prompt as the UNet takes it (the trainer's path; generate() uses the same code):
+// connector states [1, L, D] and pooled vector [1, P] (undefined when the connector has none). Runs with the
+// caller's grad mode, so gradients reach the VLM and connector when they require them.
+struct PromptConditioning {
+  at::Tensor states, pooled;
+};
+PromptConditioning encodeMumuPrompt(MumuModel& model, const std::vector<GenerationSegment>& prompt,
+                                    const std::string& where = "prompt");
+
 // ---- the package, for code that does not include mumu_model.h ----
 
 struct MumuModelInfo {

@@ -1,0 +1,51 @@
+// batches.h — the trainer's data path: samples from a RankStream grouped by aspect bucket into batches, target
+// images as [-1, 1] tensors at the bucket size, and a sample's prompt as pipeline segments. Resumable: state()
+// holds the stream position and the samples waiting in partly filled buckets.
+#pragma once
+#include <ATen/core/Tensor.h>
+
+#include <deque>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
+
+#include "model/pipeline/pipeline.h"
+#include "training/bootstrap/dataset.h"
+
+namespace mumu::training {
+
+// The bucket whose aspect (w / h) is nearest the image's in log space; ties go to the earlier bucket.
+size_t nearestBucket(const std::vector<std::pair<int, int>>& buckets, int width, int height);
+
+struct Batch {
+  size_t bucket = 0;
+  std::vector<Sample> samples;
+};
+
+class BatchSampler {
+ public:
+  BatchSampler(const DatasetReader& reader, std::vector<std::pair<int, int>> buckets, int batchSize, uint64_t seed);
+  // The next full batch: samples are taken in stream order; a batch is emitted by the first bucket to fill.
+  Batch next();
+  nlohmann::json state() const;
+  // Throws mumu::Error "<where>: ..." on a malformed state.
+  void restore(const nlohmann::json& state, const std::string& where);
+
+ private:
+  const DatasetReader& reader_;
+  std::vector<std::pair<int, int>> buckets_;
+  int batchSize_;
+  uint64_t seed_;
+  std::unique_ptr<RankStream> stream_;
+  std::vector<std::deque<Sample>> pending_;
+};
+
+// Target images centre-cropped to the bucket's aspect and resized to width × height: [B, 3, h, w] float32 in [-1, 1].
+at::Tensor loadTargetImages(const std::vector<Sample>& samples, int width, int height);
+
+// The sample's prompt: text segments as they are, image segments read from the data set (the first `maxImages`
+// kept; later ones dropped).
+std::vector<GenerationSegment> promptSegments(const Sample& sample, int maxImages);
+
+}  // namespace mumu::training

@@ -1,0 +1,459 @@
+// trainer.cpp — the training loop, AdamW keyed by parameter name, EMA, checkpoint save / restore, export.
+#include "training/trainer/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "model/compat.h"
+#include "model/error.h"
+#include "model/lora/lora.h"
+#include "model/pipeline/mumu_model.h"
+#include "model/pipeline/pipeline.h"
+#include "training/bootstrap/dataset.h"
+#include "training/lr_schedule.h"
+#include "training/trainer/batches.h"
+#include "training/trainer/checkpoint.h"
+
+namespace mumu::training {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+json StepMetrics::toJson() const {
+  return {{"step", step},
+          {"loss", loss},
+          {"lr", lr},
+          {"grad_norm", gradNorm},
+          {"images_per_second", imagesPerSecond},
+          {"wall_seconds", wallSeconds}};
+}
+
+namespace {
+
+torch::nn::Module& partModule(MumuModel& m, const std::string& part) {
+  if (part == "vision") return *m.vlm->vision_model;
+  if (part == "projection") return *m.vlm->connector;
+  if (part == "lm") return *m.vlm->text_model;
+  if (part == "connector") return *m.connector;
+  if (part == "unet") return *m.unet;
+  fail("recipe", "unknown module '" + part + "'");
+}
+
+std::shared_ptr<MumuModel> makeModel(const Recipe& r) {
+  std::shared_ptr<MumuModel> m;
+  bool builtin = false;
+  for (const auto& n : builtinMumuConfigNames()) builtin = builtin || n == r.model;
+  m = builtin ? buildRandomMumuModel(builtinMumuConfig(r.model), r.seed) : loadMumuModel(r.model);
+  if (r.gridSize > 0) m->config.gridSize = r.gridSize;
+  return m;
+}
+
+at::Generator makeGenerator(uint64_t seed) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+at::Tensor generatorState(at::Generator& g) {
+  std::lock_guard<std::mutex> lock(g.mutex());
+  return g.get_state().clone();
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+  Recipe recipe;
+  TrainerOptions opt;
+  std::shared_ptr<MumuModel> model;
+  std::unique_ptr<DatasetReader> reader;
+  std::unique_ptr<BatchSampler> sampler;
+  std::unique_ptr<Scheduler> scheduler;
+  std::map<std::string, LoraNetwork> loras;
+
+  struct Param {
+    std::string name;
+    at::Tensor tensor;
+    size_t group;
+  };
+  std::vector<Param> params;
+  std::vector<std::string> groupNames;  // trainable parts
+  std::vector<LrSchedule> groupLr;
+  std::map<std::string, at::Tensor> expAvg, expAvgSq, ema;
+
+  int64_t step = 0, totalSteps = 0;
+  at::Generator noiseGen, timeGen, dropGen;
+  std::vector<double> losses;
+  json history = json::array();
+  Clock::time_point started = Clock::now();
+  int64_t lastSaved = -1;
+  std::string lastCheckpoint;
+
+  void log(const std::string& s) const {
+    if (opt.log)
+      opt.log(s);
+    else
+      std::cerr << s << "\n";
+  }
+
+  void setUp() {
+    const std::string src = "recipe '" + recipe.name + "'";
+    validateRecipe(recipe, src);
+    if (opt.threads > 0) at::set_num_threads(opt.threads);
+    if (opt.outDir.empty()) fail(src, "no output folder");
+    const std::string data = opt.dataDir.empty() ? recipe.data : opt.dataDir;
+    if (data.empty()) fail(src, "data: no data set folder (recipe key 'data' or --data)");
+    recipe.data = data;
+    totalSteps = opt.steps > 0 ? opt.steps : recipe.steps;
+    reader = std::make_unique<DatasetReader>(DatasetReader::open(data));
+    sampler = std::make_unique<BatchSampler>(*reader, recipe.buckets, recipe.batchSize, recipe.seed);
+    model = makeModel(recipe);
+    scheduler = makeScheduler(model->config.schedulerConfig);
+    // Everything frozen, then the recipe's parts opened up: full → the part's own parameters, LoRA → adapters.
+    for (auto* mod :
+         std::vector<torch::nn::Module*>{model->vlm.get(), model->connector.get(), model->unet.get(), model->vae.get()})
+      for (auto& p : mod->parameters()) p.set_requires_grad(false);
+    uint64_t partIndex = 0;
+    for (const auto& part : recipeModuleNames()) {
+      const ModuleRecipe& mr = recipe.modules.at(part);
+      ++partIndex;
+      if (mr.mode == ModuleMode::Frozen) continue;
+      const size_t group = groupNames.size();
+      groupNames.push_back(part);
+      LrSchedule s;
+      s.peak = mr.lr, s.warmupSteps = recipe.warmupSteps, s.totalSteps = totalSteps, s.floor = recipe.lrFloor;
+      groupLr.push_back(s);
+      torch::nn::Module& m = partModule(*model, part);
+      if (mr.mode == ModuleMode::Full) {
+        for (auto& np : m.named_parameters()) {
+          np.value().set_requires_grad(true);
+          params.push_back({part + "." + np.key(), np.value(), group});
+        }
+      } else {
+        LoraOptions lo;
+        lo.rank = mr.rank, lo.alpha = mr.alpha, lo.seed = recipe.seed * 1000003ULL + partIndex;
+        lo.freezeBase = false;  // already frozen above
+        LoraNetwork net = addLora(m, mr.targets, lo);
+        for (auto& np : net->named_parameters()) {
+          np.value().set_requires_grad(true);
+          params.push_back({"lora." + part + "." + np.key(), np.value(), group});
+        }
+        loras.emplace(part, net);
+      }
+    }
+    torch::NoGradGuard noGrad;
+    for (const auto& p : params) {
+      expAvg[p.name] = at::zeros_like(p.tensor);
+      expAvgSq[p.name] = at::zeros_like(p.tensor);
+      if (recipe.emaDecay > 0) ema[p.name] = p.tensor.detach().clone();
+    }
+    // One generator per purpose, so adding a draw for one purpose never shifts another's numbers.
+    noiseGen = makeGenerator(recipe.seed * 4 + 1);
+    timeGen = makeGenerator(recipe.seed * 4 + 2);
+    dropGen = makeGenerator(recipe.seed * 4 + 3);
+    fs::create_directories(opt.outDir);
+    // A write killed before its rename leaves a .tmp folder: never read, removed here.
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(opt.outDir + "/checkpoints", ec)) {
+      const std::string n = e.path().filename().string();
+      if (e.is_directory() && n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0) {
+        log("removing the interrupted checkpoint " + e.path().string());
+        fs::remove_all(e.path(), ec);
+      }
+    }
+    if (opt.resume)
+      restoreLatest();
+    else if (!listCheckpoints(opt.outDir).empty())
+      fail(opt.outDir, "holds checkpoints of an earlier run: resume it (--resume) or choose another folder");
+    writeFileAtomically(opt.outDir + "/recipe.json", toJson(recipe).dump(2) + "\n");
+    if (step == 0) writeFileAtomically(opt.outDir + "/metrics.jsonl", "");
+  }
+
+  void restoreLatest() {
+    auto ckpt = loadLatestCheckpoint(opt.outDir, [this](const std::string& w) { log("warning: " + w); });
+    if (!ckpt) {
+      log("no complete checkpoint in " + opt.outDir + "/checkpoints: starting from step 0");
+      return;
+    }
+    const std::string where = ckpt->dir;
+    torch::NoGradGuard noGrad;
+    auto take = [&](std::map<std::string, at::Tensor>& from, const std::string& key, const at::Tensor& like,
+                    const char* file) {
+      auto it = from.find(key);
+      if (it == from.end()) fail(where + "/" + file, "missing tensor '" + key + "' (recipe changed?)");
+      if (it->second.sizes() != like.sizes())
+        fail(where + "/" + file, "tensor '" + key + "' has the wrong shape (recipe changed?)");
+      return it->second.to(like.options());
+    };
+    for (auto& p : params) {
+      p.tensor.copy_(take(ckpt->trainable, p.name, p.tensor, "trainable.safetensors"));
+      expAvg[p.name] = take(ckpt->optimizer, p.name + ".exp_avg", p.tensor, "optimizer.safetensors");
+      expAvgSq[p.name] = take(ckpt->optimizer, p.name + ".exp_avg_sq", p.tensor, "optimizer.safetensors");
+      if (recipe.emaDecay > 0) ema[p.name] = take(ckpt->ema, p.name, p.tensor, "ema.safetensors");
+    }
+    for (auto& [name, gen] :
+         std::map<std::string, at::Generator*>{{"noise", &noiseGen}, {"timesteps", &timeGen}, {"dropout", &dropGen}}) {
+      auto it = ckpt->rng.find(name);
+      if (it == ckpt->rng.end()) fail(where + "/rng.safetensors", "missing generator '" + name + "'");
+      std::lock_guard<std::mutex> lock(gen->mutex());
+      gen->set_state(it->second);
+    }
+    try {
+      sampler->restore(ckpt->state.at("data"), where + "/state.json");
+      losses = ckpt->state.at("losses").get<std::vector<double>>();
+      history = ckpt->state.at("history");
+    } catch (const json::exception& e) {
+      fail(where + "/state.json", e.what());
+    }
+    if (ckpt->state.contains("recipe") && ckpt->state["recipe"] != toJson(recipe))
+      log("warning: " + where + " was written with a different recipe; continuing with the current one");
+    step = ckpt->step;
+    lastSaved = step;
+    lastCheckpoint = where;
+    // The metrics file continues from the checkpoint: lines a killed run wrote after it are dropped.
+    std::string text;
+    for (const auto& h : history) text += h.dump() + "\n";
+    writeFileAtomically(opt.outDir + "/metrics.jsonl", text);
+    log("resumed from " + where + " at step " + std::to_string(step));
+  }
+
+  std::string save() {
+    CheckpointData c;
+    c.step = step;
+    for (const auto& p : params) {
+      c.trainable[p.name] = p.tensor.detach();
+      c.optimizer[p.name + ".exp_avg"] = expAvg.at(p.name);
+      c.optimizer[p.name + ".exp_avg_sq"] = expAvgSq.at(p.name);
+      if (recipe.emaDecay > 0) c.ema[p.name] = ema.at(p.name);
+    }
+    c.rng = {{"noise", generatorState(noiseGen)},
+             {"timesteps", generatorState(timeGen)},
+             {"dropout", generatorState(dropGen)}};
+    c.state = {{"optimizer_step", step},   {"total_steps", totalSteps}, {"data", sampler->state()},
+               {"recipe", toJson(recipe)}, {"losses", losses},          {"history", history}};
+    lastCheckpoint = writeCheckpoint(opt.outDir, c, recipe.keepCheckpoints);
+    lastSaved = step;
+    return lastCheckpoint;
+  }
+
+  StepMetrics trainStep() {
+    const auto t0 = Clock::now();
+    MumuModel& m = *model;
+    Batch batch = sampler->next();
+    const auto [w, h] = recipe.buckets[batch.bucket];
+    const int64_t B = static_cast<int64_t>(batch.samples.size());
+    const auto f32 = at::TensorOptions().dtype(at::kFloat).device(m.device);
+    at::Tensor latents;
+    {
+      torch::NoGradGuard noGrad;  // the VAE is always frozen
+      at::Tensor pixels = loadTargetImages(batch.samples, w, h).to(m.device, m.vaeDtype);
+      latents = m.vae->encode(pixels).sample(noiseGen).to(at::kFloat) * m.vae->scalingFactor();
+    }
+    at::Tensor noise = at::randn(latents.sizes(), noiseGen, f32);
+    const int64_t T = scheduler->alphasCumprod().size(0);
+    at::Tensor t = at::randint(0, T, {B}, timeGen, at::TensorOptions().dtype(at::kLong));
+    at::Tensor noisy = scheduler->addNoise(latents.cpu(), noise.cpu(), t).to(m.device);
+    at::Tensor drop = at::rand({B}, dropGen, at::TensorOptions().dtype(at::kFloat));
+
+    std::optional<compat::CpuAutocast> autocast;
+    if (recipe.bf16 && !m.device.is_cuda()) autocast.emplace(at::kBFloat16);
+    // Conditioning per sample (prompts differ in length), padded to one length; padding masked in cross-attention.
+    std::vector<PromptConditioning> conds;
+    int64_t L = 0;
+    for (int64_t i = 0; i < B; ++i) {
+      const Sample& s = batch.samples[static_cast<size_t>(i)];
+      const bool dropped = drop[i].item<float>() < recipe.cfgDropout;  // CFG dropout: the empty prompt
+      std::vector<GenerationSegment> segs;
+      if (!dropped) segs = promptSegments(s, recipe.maxImages);
+      conds.push_back(
+          encodeMumuPrompt(m, segs, "sample '" + s.id + "' (" + s.manifest + ":" + std::to_string(s.line) + ")"));
+      L = std::max(L, conds.back().states.size(1));
+    }
+    std::vector<at::Tensor> ctx, pooled;
+    at::Tensor bias = at::zeros({B, L});
+    bool needBias = false;
+    for (int64_t i = 0; i < B; ++i) {
+      at::Tensor s = conds[static_cast<size_t>(i)].states;
+      const int64_t li = s.size(1);
+      if (li < L) {
+        s = at::cat({s, at::zeros({1, L - li, s.size(2)}, s.options())}, 1);
+        bias[i].narrow(0, li, L - li).fill_(-std::numeric_limits<float>::infinity());
+        needBias = true;
+      }
+      ctx.push_back(s);
+      if (conds[static_cast<size_t>(i)].pooled.defined()) pooled.push_back(conds[static_cast<size_t>(i)].pooled);
+    }
+    at::Tensor context = at::cat(ctx, 0);
+    at::Tensor textEmbeds = pooled.empty() ? at::Tensor() : at::cat(pooled, 0);
+    at::Tensor timeIds = at::tensor({double(h), double(w), 0.0, 0.0, double(h), double(w)}, at::kFloat)
+                             .view({1, 6})
+                             .expand({B, 6})
+                             .to(m.device, m.dtype);
+    UNetCallOptions call;
+    if (needBias) call.crossAttention.logitBias = bias.view({B, 1, 1, L}).to(m.device, m.dtype);
+    at::Tensor pred = m.unet->forward(noisy.to(m.dtype), t.to(m.device), context, textEmbeds, timeIds, call);
+    autocast.reset();
+    at::Tensor loss = at::mse_loss(pred.to(at::kFloat), noise);
+    loss.backward();
+
+    StepMetrics out;
+    {
+      torch::NoGradGuard noGrad;
+      // Global gradient norm over every trainable tensor, then clipping.
+      at::Tensor sq = at::zeros({}, at::TensorOptions().dtype(at::kDouble));
+      for (const auto& p : params)
+        if (p.tensor.grad().defined()) sq = sq + p.tensor.grad().to(at::kDouble).pow(2).sum().cpu();
+      const double norm = std::sqrt(sq.item<double>());
+      out.gradNorm = norm;
+      if (recipe.gradClip > 0 && norm > recipe.gradClip) {
+        const double coef = recipe.gradClip / (norm + 1e-6);
+        for (auto& p : params)
+          if (p.tensor.grad().defined()) p.tensor.mutable_grad().mul_(coef);
+      }
+      // AdamW (decoupled weight decay), the formulation of torch.optim.AdamW; state keyed by name.
+      const int64_t n = step + 1;
+      const double bc1 = 1.0 - std::pow(recipe.beta1, static_cast<double>(n));
+      const double bc2 = 1.0 - std::pow(recipe.beta2, static_cast<double>(n));
+      for (size_t g = 0; g < groupNames.size(); ++g) out.lr[groupNames[g]] = groupLr[g].at(step);
+      for (auto& p : params) {
+        at::Tensor grad = p.tensor.grad();
+        if (!grad.defined()) continue;
+        const double lr = out.lr[groupNames[p.group]];
+        at::Tensor& m1 = expAvg[p.name];
+        at::Tensor& m2 = expAvgSq[p.name];
+        p.tensor.mul_(1.0 - lr * recipe.weightDecay);
+        m1.mul_(recipe.beta1).add_(grad, 1.0 - recipe.beta1);
+        m2.mul_(recipe.beta2).addcmul_(grad, grad, 1.0 - recipe.beta2);
+        at::Tensor denom = (m2.sqrt() / std::sqrt(bc2)).add_(recipe.eps);
+        p.tensor.addcdiv_(m1, denom, -lr / bc1);
+      }
+      for (auto& p : params) p.tensor.mutable_grad() = at::Tensor();
+      if (recipe.emaDecay > 0)
+        for (auto& p : params) ema[p.name].mul_(recipe.emaDecay).add_(p.tensor, 1.0 - recipe.emaDecay);
+    }
+    ++step;
+    out.step = step;
+    out.loss = static_cast<double>(loss.item<float>());
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    out.imagesPerSecond = dt > 0 ? static_cast<double>(B) / dt : 0.0;
+    out.wallSeconds = std::chrono::duration<double>(Clock::now() - started).count();
+    losses.push_back(out.loss);
+    if (step % recipe.metricsEvery == 0 || step == totalSteps) {
+      json line = out.toJson();
+      history.push_back(line);
+      std::ofstream f(opt.outDir + "/metrics.jsonl", std::ios::app);
+      f << line.dump() << "\n";
+    }
+    return out;
+  }
+
+  void writeSamples() {
+    MumuModel& m = *model;
+    const std::string dir = opt.outDir + "/samples";
+    fs::create_directories(dir);
+    {
+      std::lock_guard<std::mutex> lock(m.cacheMutex);
+      // The weights changed since the cache was filled.
+      m.emptyStates = at::Tensor(), m.emptyPooled = at::Tensor();
+    }
+    for (size_t k = 0; k < recipe.samplePrompts.size(); ++k) {
+      GenerationRequest r;
+      r.prompt = {GenerationSegment::makeText(recipe.samplePrompts[k])};
+      r.width = recipe.buckets[0].first, r.height = recipe.buckets[0].second;
+      r.steps = recipe.sampleSteps;
+      r.seed = k;
+      r.previews = false;
+      GenerationResult g = generate(m, r);
+      char name[64];
+      std::snprintf(name, sizeof name, "/step-%06lld-%zu.png", static_cast<long long>(step), k);
+      if (!g.images.empty()) writeImage(dir + name, g.images[0], {{"prompt", recipe.samplePrompts[k]}});
+    }
+    std::lock_guard<std::mutex> lock(m.cacheMutex);
+    m.emptyStates = at::Tensor(), m.emptyPooled = at::Tensor();
+  }
+};
+
+Trainer::Trainer(Recipe recipe, TrainerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->recipe = std::move(recipe);
+  impl_->opt = std::move(options);
+  impl_->setUp();
+}
+
+Trainer::~Trainer() = default;
+
+TrainResult Trainer::run() {
+  Impl& d = *impl_;
+  TrainResult r;
+  const auto t0 = Clock::now();
+  d.started = t0;
+  r.startStep = d.step;
+  while (d.step < d.totalSteps) {
+    StepMetrics m = d.trainStep();
+    if (d.step % d.recipe.checkpointEvery == 0 || d.step == d.totalSteps) d.save();
+    if (d.recipe.sampleEvery > 0 && d.step % d.recipe.sampleEvery == 0) d.writeSamples();
+    if (d.opt.onStep) d.opt.onStep(m);
+    if (d.opt.stop && d.opt.stop->load()) {
+      if (d.lastSaved != d.step) d.save();
+      r.stopped = true;
+      break;
+    }
+  }
+  r.endStep = d.step;
+  r.losses = d.losses;
+  r.lastCheckpoint = d.lastCheckpoint;
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return r;
+}
+
+int64_t Trainer::step() const {
+  return impl_->step;
+}
+
+const Recipe& Trainer::recipe() const {
+  return impl_->recipe;
+}
+
+MumuModel& Trainer::model() {
+  return *impl_->model;
+}
+
+std::vector<std::string> Trainer::trainableNames() const {
+  std::vector<std::string> out;
+  for (const auto& p : impl_->params) out.push_back(p.name);
+  return out;
+}
+
+std::string Trainer::saveCheckpoint() {
+  return impl_->save();
+}
+
+void Trainer::exportPackage(const std::string& dir, bool useEma) {
+  Impl& d = *impl_;
+  torch::NoGradGuard noGrad;
+  // Snapshot everything the export touches and restore it bit-exactly afterwards (unmerging is not exact).
+  std::vector<std::pair<at::Tensor, at::Tensor>> saved;
+  for (const auto& part : d.groupNames)
+    for (auto& p : partModule(*d.model, part).parameters()) saved.emplace_back(p, p.detach().clone());
+  for (auto& p : d.params) saved.emplace_back(p.tensor, p.tensor.detach().clone());
+  if (useEma && d.recipe.emaDecay > 0)
+    for (auto& p : d.params) p.tensor.copy_(d.ema.at(p.name));
+  fs::create_directories(dir);
+  for (auto& [part, net] : d.loras) net->save(dir + "/lora-" + part + ".safetensors", {{"recipe", d.recipe.name}});
+  for (auto& [part, net] : d.loras) net->setMode(LoraMode::Merged);
+  try {
+    saveMumuPackage(*d.model, dir);
+  } catch (...) {
+    for (auto& [part, net] : d.loras) net->setMode(LoraMode::Live);
+    for (auto& [p, v] : saved) p.copy_(v);
+    throw;
+  }
+  for (auto& [part, net] : d.loras) net->setMode(LoraMode::Live);
+  for (auto& [p, v] : saved) p.copy_(v);
+}
+
+}  // namespace mumu::training
