@@ -6,4 +6,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$here/scripts/setup.sh"
 "$here/scripts/build.sh"
 cd "${MUMU_BUILD_DIR:-$here/build}"
+# Two test processes share the cores: passive OpenMP threads sleep instead of spinning (a small generation
+# ran 10-60x slower under contention without it); GUI tests draw offscreen. Same as tests/CMakeLists.txt.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
+export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" LC_ALL="${LC_ALL:-C.UTF-8}"
 ctest --output-on-failure --no-tests=error -j"$(nproc)" --timeout 1800 "$@"
