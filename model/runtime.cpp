@@ -3,13 +3,37 @@
 #include <OpenImageIO/oiioversion.h>
 #include <OpenImageIO/imageio.h>
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "compat.h"
 #include "mumu_version.h"
 
 namespace mumu {
+
+void ensureFastBlas(int argc, char** argv) {
+  (void)argc;
+  if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("MUMU_NO_BLAS_FIX")) return;
+  using CoreName = char* (*)();
+  auto coreName = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (!coreName) return;  // not OpenBLAS
+  const std::string core = coreName() ? coreName() : "";
+  const bool generic = core == "Prescott" || core == "Core2" || core == "Nehalem" || core == "Sandybridge" ||
+                       core.empty() || core == "Unknown";
+  if (!generic) return;
+  __builtin_cpu_init();
+  const char* better = __builtin_cpu_supports("avx512f")  ? "SkylakeX"
+                       : __builtin_cpu_supports("avx2")   ? "Haswell"
+                                                          : nullptr;
+  if (!better || core == better) return;
+  setenv("OPENBLAS_CORETYPE", better, 1);
+  execv("/proc/self/exe", argv);  // only returns on failure: carry on with the slow kernels
+}
 
 void initRuntime(int threads) {
   const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -28,6 +52,9 @@ RuntimeInfo runtimeInfo() {
     }
   }
   info.torchConfig = cfg;
+  using CoreName = char* (*)();
+  if (auto coreName = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename")); coreName && coreName())
+    info.blasCore = coreName();
   info.oiioBuildVersion = OIIO_VERSION_STRING;
   const int v = OIIO::openimageio_version();  // e.g. 20407
   info.oiioRuntimeVersion = std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);

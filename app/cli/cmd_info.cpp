@@ -32,7 +32,7 @@ int runInfo(const std::vector<std::string>& args) {
   if (a.has("json")) {
     nlohmann::json j = {
         {"mumu", info.mumuVersion},
-        {"libtorch", {{"build", info.torchBuildVersion}, {"blas", info.blas}}},
+        {"libtorch", {{"build", info.torchBuildVersion}, {"blas", info.blas}, {"openblas_core", info.blasCore}}},
         {"qt", {{"build", qtBuild}, {"runtime", qtRuntime}}},
         {"openimageio", {{"build", info.oiioBuildVersion}, {"runtime", info.oiioRuntimeVersion}}},
         {"cuda", {{"built", info.cudaBuilt}, {"available", info.cudaAvailable}, {"devices", info.cudaDevices}}},
@@ -42,7 +42,8 @@ int runInfo(const std::vector<std::string>& args) {
     return 0;
   }
   std::cout << "MUMU " << info.mumuVersion << "\n"
-            << "libtorch      " << info.torchBuildVersion << " (BLAS: " << (info.blas.empty() ? "?" : info.blas) << ")\n"
+            << "libtorch      " << info.torchBuildVersion << " (BLAS: " << (info.blas.empty() ? "?" : info.blas)
+            << (info.blasCore.empty() ? "" : ", OpenBLAS kernels " + info.blasCore) << ")\n"
             << "Qt            build " << qtBuild << ", runtime " << qtRuntime << "\n"
             << "OpenImageIO   build " << info.oiioBuildVersion << ", runtime " << info.oiioRuntimeVersion << "\n"
             << "CUDA          " << (info.cudaBuilt ? "built in" : "not built in") << ", "

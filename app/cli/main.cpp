@@ -36,6 +36,7 @@ static void printHelp(std::ostream& os) {
 }  // namespace mumu::cli
 
 int main(int argc, char** argv) {
+  mumu::ensureFastBlas(argc, argv);  // before any work: may re-exec once
   using namespace mumu::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {

@@ -10,6 +10,7 @@
 #include "widgets/main_window.h"
 
 int main(int argc, char** argv) {
+  mumu::ensureFastBlas(argc, argv);  // before any work: may re-exec once
   QApplication app(argc, argv);
   QApplication::setOrganizationName("MUMU");
   QApplication::setOrganizationDomain("mumu.studio");
