@@ -23,8 +23,9 @@ extern "C" void onTrainInterrupt(int) {
 }
 
 const char* kTrainUsage =
-    "Usage: mumu train --recipe NAME|FILE --data DIR --out RUN_DIR [--resume] [--steps N] [--json]\n\n"
-    "Trains with a recipe (built-in: tiny, nano, mumu-xl-stage1, mumu-xl-stage2, or a JSON file) on a data set\n"
+    "Usage: mumu train --recipe NAME|FILE --data DIR --out RUN_DIR [--model DIR] [--resume] [--steps N] [--json]\n\n"
+    "Trains with a recipe (built-in: tiny, tiny-vae, nano-vae, nano, mumu-xl-stage1,\n"
+    "mumu-xl-stage2, or a JSON file) on a data set\n"
     "made by 'mumu bootstrap'. RUN_DIR gets recipe.json, metrics.jsonl, checkpoints/, samples/ and, at the end,\n"
     "export/ (a model package for 'mumu generate --model'). Ctrl-C writes a checkpoint and exits; --resume\n"
     "continues from the newest complete checkpoint with the same loss curve.\n\n";
@@ -35,6 +36,7 @@ int runTrain(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> flags = {
       {"recipe", "NAME|FILE", "built-in recipe name or recipe JSON file"},
       {"data", "DIR", "data set folder (default: the recipe's 'data')"},
+      {"model", "NAME|DIR", "starting model: built-in config or package folder (default: the recipe's 'model')"},
       {"out", "RUN_DIR", "run folder"},
       {"resume", "", "continue from the newest complete checkpoint in RUN_DIR"},
       {"steps", "N", "total steps (overrides the recipe)"},
@@ -51,6 +53,7 @@ int runTrain(const std::vector<std::string>& args) {
   if (!a.has("recipe")) throw UsageError{"--recipe is required"};
   if (!a.has("out")) throw UsageError{"--out is required"};
   training::Recipe recipe = training::loadRecipe(a.get("recipe"));
+  if (a.has("model")) recipe.model = a.get("model");
   training::TrainerOptions o;
   o.dataDir = a.get("data");
   o.outDir = a.get("out");

@@ -21,5 +21,6 @@ int runGenerate(const std::vector<std::string>& args);
 int runPackage(const std::vector<std::string>& args);
 int runBootstrap(const std::vector<std::string>& args);
 int runTrain(const std::vector<std::string>& args);
+int runEval(const std::vector<std::string>& args);
 
 }  // namespace mumu::cli

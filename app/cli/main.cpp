@@ -19,6 +19,7 @@ const std::vector<Command>& commands() {
       {"probe", "check a port against a reference case folder (parity)", &runProbe},
       {"bootstrap", "make multimodal-prompt training data (shape world or captioned photos)", &runBootstrap},
       {"train", "train MUMU with a recipe on a bootstrapped data set (resumable)", &runTrain},
+      {"eval", "judge a model with an evaluation suite (shapes: does it follow text and image references?)", &runEval},
   };
   return list;
 }

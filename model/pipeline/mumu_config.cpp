@@ -125,6 +125,35 @@ const char* kVaeSmall = R"({"_class_name": "AutoencoderKL", "act_fn": "silu", "b
   "latent_channels": 4, "layers_per_block": 1, "norm_num_groups": 8, "out_channels": 3, "sample_size": 32,
   "scaling_factor": 0.13025, "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D"]})";
 
+// nano: the shipped CPU model (64×64 output, 16×16×4 latents). The MUMU architecture at a size that trains on two
+// CPU cores in under an hour: SigLIP 2×64 on 32×32 crops (patch 8 → 4×4 = 16 tokens per image), Mistral 2×96 with
+// the real 32,003-token vocabulary, a 4-layer connector, a three-level SDXL-shaped UNet and a ×4 VAE.
+const char* kIdefics2Nano = R"({"model_type": "idefics2", "image_token_id": 32001, "use_perceiver": false,
+  "vision_config": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
+    "image_size": 32, "patch_size": 8, "hidden_act": "gelu_pytorch_tanh", "layer_norm_eps": 1e-06},
+  "perceiver_config": {"hidden_act": "silu", "resampler_n_latents": 8, "resampler_depth": 1,
+    "resampler_n_heads": 2, "resampler_head_dim": 8, "num_key_value_heads": 1},
+  "text_config": {"model_type": "mistral", "vocab_size": 32003, "hidden_size": 96, "intermediate_size": 192,
+    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "hidden_act": "silu",
+    "max_position_embeddings": 4096, "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "sliding_window": null,
+    "pad_token_id": 0}})";
+
+const char* kUnetNano = R"({"_class_name": "UNet2DConditionModel", "act_fn": "silu",
+  "addition_embed_type": "text_time", "addition_time_embed_dim": 16, "attention_head_dim": [2, 4, 4],
+  "block_out_channels": [64, 128, 128], "cross_attention_dim": 128,
+  "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"], "in_channels": 4,
+  "layers_per_block": 1, "mid_block_type": "UNetMidBlock2DCrossAttn", "norm_eps": 1e-05, "norm_num_groups": 16,
+  "out_channels": 4, "projection_class_embeddings_input_dim": 224, "sample_size": 16,
+  "transformer_layers_per_block": [1, 1, 1],
+  "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"], "use_linear_projection": true})";
+
+// scaling_factor is measured after the VAE is trained (the trainer's autoencoder objective writes 1 / latent std).
+const char* kVaeNano = R"({"_class_name": "AutoencoderKL", "act_fn": "silu", "block_out_channels": [32, 64, 64],
+  "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"], "force_upcast": true,
+  "in_channels": 3, "latent_channels": 4, "layers_per_block": 1, "norm_num_groups": 16, "out_channels": 3,
+  "sample_size": 64, "scaling_factor": 1.0,
+  "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"]})";
+
 }  // namespace
 
 std::string resolvePackagePath(const std::string& dir, const std::string& path) {
@@ -259,7 +288,7 @@ void validateMumuConfig(const MumuConfig& c, const std::string& source) {
 }
 
 std::vector<std::string> builtinMumuConfigNames() {
-  return {"mumu-xl", "small"};
+  return {"mumu-xl", "nano", "small"};
 }
 
 MumuConfig builtinMumuConfig(const std::string& name) {
@@ -281,6 +310,16 @@ MumuConfig builtinMumuConfig(const std::string& name) {
     j["vae"] = {{"config", json::parse(kVaeSmall)}, {"weights", "vae.safetensors"}};
     j["scheduler"] = {{"config", json::parse(kSdxlScheduler)}, {"sampler", "ddim"}, {"steps", 4}, {"cfg", 4.0}};
     j["default_size"] = {32, 32};
+  } else if (name == "nano") {
+    MumuConnectorConfig k;
+    k.inputDim = 96, k.hiddenSize = 128, k.numLayers = 4, k.numHeads = 4, k.intermediateSize = 256, k.outputDim = 128;
+    k.pooledDim = 128;  // 224 - 6·16
+    j["vlm"] = {{"config", json::parse(kIdefics2Nano)}, {"grid_size", 4}, {"weights", "vlm.safetensors"}};
+    j["connector"] = {{"config", toJson(k)}, {"weights", "connector.safetensors"}};
+    j["unet"] = {{"config", json::parse(kUnetNano)}, {"weights", "unet.safetensors"}};
+    j["vae"] = {{"config", json::parse(kVaeNano)}, {"weights", "vae.safetensors"}};
+    j["scheduler"] = {{"config", json::parse(kSdxlScheduler)}, {"sampler", "dpmpp_2m_karras"}, {"steps", 20}, {"cfg", 4.0}};
+    j["default_size"] = {64, 64};
   } else {
     std::string names;
     for (const auto& n : builtinMumuConfigNames()) names += (names.empty() ? "" : ", ") + n;

@@ -73,7 +73,8 @@ nlohmann::json toJson(const MumuConfig& config);
 void validateMumuConfig(const MumuConfig& config, const std::string& source);
 
 // Built-in configs: "mumu-xl" (Idefics2-8B in MUMU mode, 18×18 grid; connector 16 × 2048, 4096 → 2048 + pooled
-// 1280; SDXL base UNet and VAE; DDIM 50 steps, CFG 6, 1024²) and "small" (a few hundred thousand parameters plus
+// 1280; SDXL base UNet and VAE; DDIM 50 steps, CFG 6, 1024²), "nano" (the shipped CPU model's architecture: ~7 M
+// parameters plus the 32,003-row embedding, 64×64 output through a ×4 VAE) and "small" (a few hundred thousand parameters plus
 // the 32,003-row embedding, 32×32 output: tests and development). Each part inline, weights in four files.
 MumuConfig builtinMumuConfig(const std::string& name);
 std::vector<std::string> builtinMumuConfigNames();

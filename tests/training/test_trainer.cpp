@@ -272,7 +272,7 @@ TEST(Recipe, ValidationErrorsNameTheFileAndKey) {
   EXPECT_TRUE(contains(bad([](json& j) { j["modules"]["unet"]["mode"] = "half"; }), "r.json: modules.unet.mode"));
   EXPECT_TRUE(contains(bad([](json& j) { j["modules"]["connector"]["lr"] = -1; }), "r.json: modules.connector.lr"));
   EXPECT_TRUE(contains(bad([](json& j) { j["modules"]["lm"]["rank"] = 0; }), "r.json: modules.lm.rank"));
-  EXPECT_TRUE(contains(bad([](json& j) { j["modules"]["vae"] = {{"mode", "full"}}; }), "modules.vae: unknown key"));
+  EXPECT_TRUE(contains(bad([](json& j) { j["modules"]["text_encoder"] = {{"mode", "full"}}; }), "modules.text_encoder: unknown key"));
   EXPECT_TRUE(contains(bad([](json& j) { j["buckets"] = {{30, 32}}; }), "r.json: buckets[0]"));
   EXPECT_TRUE(contains(bad([](json& j) { j["steps"] = "many"; }), "r.json: steps: wrong type"));
   EXPECT_TRUE(contains(bad([](json& j) { j["cfg_dropout"] = 1.5; }), "r.json: cfg_dropout"));
@@ -355,4 +355,81 @@ TEST(Trainer, BucketsByNearestAspectAndRefusesToOverwriteARun) {
   EXPECT_FALSE(fs::exists(tmp / "run/checkpoints/ckpt-000009.tmp"));  // leftovers of a killed write are removed
   EXPECT_EQ(again.step(), 2);
   EXPECT_EQ(again.run().losses.size(), 2u);
+}
+
+TEST(Trainer, AutoencoderObjectiveTrainsOnlyTheVaeAndScalesItsLatents) {
+  test::TempFolder tmp;
+  auto o = options(tmp / "run");
+  o.steps = 4;
+  Trainer t(builtinRecipe("tiny-vae"), o);
+  for (const auto& n : t.trainableNames()) EXPECT_EQ(n.rfind("vae.", 0), 0u) << n;
+  EXPECT_FALSE(t.trainableNames().empty());
+  const at::Tensor unetBefore = t.model().unet->named_parameters()[0].value().clone();
+  const TrainResult r = t.run();
+  ASSERT_EQ(r.losses.size(), 4u);
+  for (double l : r.losses) EXPECT_TRUE(std::isfinite(l) && l > 0.0) << l;
+  EXPECT_TRUE(at::equal(unetBefore, t.model().unet->named_parameters()[0].value()));
+  // The export measures the latent scale: 1 / std of the trained VAE's latents, written into the package.
+  t.exportPackage(tmp / "pkg");
+  const json pkg = json::parse(test::readFile(tmp / "pkg/mumu.json"));
+  const double scale = pkg["vae"]["config"]["scaling_factor"].get<double>();
+  EXPECT_GT(scale, 0.0);
+  EXPECT_NE(scale, 0.13025);
+  EXPECT_DOUBLE_EQ(t.model().config.vaeConfig.scalingFactor, 0.13025);  // the live model is left as it was
+}
+
+TEST(Recipe, TheVaeTrainsOnlyWithTheAutoencoderObjective) {
+  Recipe r = builtinRecipe("tiny");
+  r.modules["vae"].mode = ModuleMode::Full, r.modules["vae"].lr = 1e-3;
+  EXPECT_TRUE(contains(errorOf([&] { validateRecipe(r, "r.json"); }), "r.json: modules.vae"));
+  Recipe a = builtinRecipe("tiny-vae");
+  a.modules["unet"].mode = ModuleMode::Full, a.modules["unet"].lr = 1e-3;
+  EXPECT_TRUE(contains(errorOf([&] { validateRecipe(a, "a.json"); }), "a.json: modules.unet"));
+  json j = toJson(builtinRecipe("tiny"));
+  j["objective"] = "flow";
+  EXPECT_TRUE(contains(errorOf([&] { recipeFromJson(j, "f.json"); }), "f.json: objective"));
+  j = toJson(builtinRecipe("tiny"));
+  j["image_only"] = 0.7, j["text_only"] = 0.7;
+  EXPECT_TRUE(contains(errorOf([&] { recipeFromJson(j, "g.json"); }), "g.json: text_only"));
+  EXPECT_EQ(builtinRecipe("nano").modules["vae"].mode, ModuleMode::Frozen);
+  EXPECT_EQ(builtinRecipe("nano-vae").objective, "autoencoder");
+}
+
+TEST(Batches, ImageOnlyDropsThePhraseWordsAndTextOnlyDropsTheCrop) {
+  const DatasetReader reader = DatasetReader::open(dataset());
+  RankStream stream(reader, 0, 1, 0);
+  int checked = 0;
+  for (int k = 0; k < 16 && checked < 4; ++k) {
+    const Sample s = stream.next();
+    std::vector<const PromptSegment*> objects;
+    for (const auto& g : s.segments)
+      if (g.kind == PromptSegment::Kind::Image && g.role == "object") objects.push_back(&g);
+    if (objects.empty()) continue;
+    ++checked;
+    auto text = [](const std::vector<GenerationSegment>& v) {
+      std::string t;
+      for (const auto& g : v)
+        if (!g.isImage) t += g.text;
+      return t;
+    };
+    auto images = [](const std::vector<GenerationSegment>& v) {
+      int n = 0;
+      for (const auto& g : v) n += g.isImage;
+      return n;
+    };
+    const auto both = promptSegments(s, 8);
+    const auto imageOnly = promptSegments(s, 8, 1.0, 0.0, 5);
+    const auto textOnly = promptSegments(s, 8, 0.0, 1.0, 5);
+    EXPECT_EQ(images(imageOnly), images(both));
+    EXPECT_EQ(images(textOnly), images(both) - static_cast<int>(objects.size()));
+    EXPECT_EQ(text(textOnly), text(both));
+    for (const auto* g : objects) {
+      EXPECT_NE(text(both).find(g->phrase), std::string::npos) << s.caption;
+      EXPECT_EQ(text(imageOnly).find(g->phrase), std::string::npos) << text(imageOnly);
+    }
+    for (const auto& g : imageOnly) EXPECT_EQ(g.text.find("  "), std::string::npos) << g.text;
+    // The draw is a pure function of (seed, sample, crop): the same on every call.
+    EXPECT_EQ(text(promptSegments(s, 8, 0.5, 0.2, 9)), text(promptSegments(s, 8, 0.5, 0.2, 9)));
+  }
+  EXPECT_GE(checked, 2);
 }

@@ -670,6 +670,10 @@ Scene isolatedObjectScene(const ShapeObject& object, const ShapeWorldOptions& op
   return s;
 }
 
+Box objectBox(const ShapeObject& object) {
+  return boxOf(object);
+}
+
 std::vector<Detection> ShapeSceneDetector::detect(const Image&, const std::vector<std::string>&,
                                                   const std::string& sampleId) {
   if (!scene_)

@@ -127,6 +127,9 @@ RenderedScene renderScene(const Scene& scene, Style style, uint64_t noiseSeed);
 // the "fresh crop" of an object (also what an evaluation feeds as an image reference).
 Scene isolatedObjectScene(const ShapeObject& object, const ShapeWorldOptions& options, Rng& rng);
 
+// The tight box of `object` as drawn at its centre and radius (what ShapeObject::box holds for sampled scenes).
+Box objectBox(const ShapeObject& object);
+
 // The detector of a synthetic scene: exact boxes, score 1, phrase = the object's phrase.
 class ShapeSceneDetector : public Detector {
  public:

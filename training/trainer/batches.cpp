@@ -101,15 +101,59 @@ at::Tensor loadTargetImages(const std::vector<Sample>& samples, int width, int h
   return at::stack(out, 0);
 }
 
-std::vector<GenerationSegment> promptSegments(const Sample& sample, int maxImages) {
-  std::vector<GenerationSegment> out;
+namespace {
+
+// splitmix64: a stateless hash → uniform double in [0, 1).
+double hashUniform(uint64_t a, uint64_t b, uint64_t c) {
+  uint64_t z = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL) * 0xBF58476D1CE4E5B9ULL ^ (c + 1) * 0x94D049BB133111EBULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+}  // namespace
+
+std::vector<GenerationSegment> promptSegments(const Sample& sample, int maxImages, double imageOnly, double textOnly,
+                                              uint64_t seed) {
+  // Caption byte ranges to drop (the phrases of crops chosen to stand alone) and crops to leave out.
+  std::vector<std::pair<size_t, size_t>> dropped;
+  std::vector<bool> skipCrop(sample.segments.size(), false);
   int images = 0;
-  for (const auto& g : sample.segments) {
+  for (size_t k = 0; k < sample.segments.size(); ++k) {
+    const auto& g = sample.segments[k];
+    if (g.kind != PromptSegment::Kind::Image) continue;
+    if (images++ >= maxImages) continue;
+    if (g.role != "object" || g.spanEnd <= g.spanBegin || imageOnly + textOnly <= 0) continue;
+    const double u = hashUniform(seed, static_cast<uint64_t>(sample.index), k);
+    if (u < imageOnly)
+      dropped.emplace_back(g.spanBegin, g.spanEnd);
+    else if (u < imageOnly + textOnly)
+      skipCrop[k] = true;
+  }
+  std::vector<GenerationSegment> out;
+  images = 0;
+  for (size_t k = 0; k < sample.segments.size(); ++k) {
+    const auto& g = sample.segments[k];
     if (g.kind == PromptSegment::Kind::Text) {
-      out.push_back(GenerationSegment::makeText(g.text));
-    } else if (images < maxImages) {
+      if (dropped.empty()) {
+        out.push_back(GenerationSegment::makeText(g.text));
+        continue;
+      }
+      std::string kept;
+      for (size_t i = 0; i < g.text.size(); ++i) {
+        const size_t at = g.spanBegin + i;
+        bool drop = false;
+        for (const auto& [b, e] : dropped) drop = drop || (at >= b && at < e);
+        if (!drop) kept += g.text[i];
+      }
+      // "a  and" → "a and": the dropped phrase leaves one space, not two.
+      std::string squeezed;
+      for (char c : kept)
+        if (!(c == ' ' && !squeezed.empty() && squeezed.back() == ' ')) squeezed += c;
+      if (!squeezed.empty()) out.push_back(GenerationSegment::makeText(squeezed));
+    } else if (images++ < maxImages && !skipCrop[k]) {
       out.push_back(GenerationSegment::makeImage(readImage(sample.absolute(g.path))));
-      ++images;
     }
   }
   return out;

@@ -45,7 +45,11 @@ class BatchSampler {
 at::Tensor loadTargetImages(const std::vector<Sample>& samples, int width, int height);
 
 // The sample's prompt: text segments as they are, image segments read from the data set (the first `maxImages`
-// kept; later ones dropped).
-std::vector<GenerationSegment> promptSegments(const Sample& sample, int maxImages);
+// kept; later ones dropped). With imageOnly > 0, each kept object crop is, with that probability, left to stand for
+// its object alone: the caption bytes of its phrase_span are removed from the text ("a <img> on a plain
+// background"); with textOnly, the crop is dropped and the words stay (the text-to-image case). The draw is a hash
+// of (seed, sample index, crop), so it repeats exactly on resume.
+std::vector<GenerationSegment> promptSegments(const Sample& sample, int maxImages, double imageOnly = 0.0,
+                                              double textOnly = 0.0, uint64_t seed = 0);
 
 }  // namespace mumu::training

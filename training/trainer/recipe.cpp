@@ -13,7 +13,7 @@ namespace mumu::training {
 using nlohmann::json;
 
 const std::vector<std::string>& recipeModuleNames() {
-  static const std::vector<std::string> names{"vision", "projection", "lm", "connector", "unet"};
+  static const std::vector<std::string> names{"vision", "projection", "lm", "connector", "unet", "vae"};
   return names;
 }
 
@@ -81,7 +81,7 @@ Recipe recipeFromJson(const json& j, const std::string& source) {
   checkKeys(j,
             {"name", "model", "data", "seed", "steps", "batch_size", "buckets", "grid_size", "max_images", "modules",
              "optimizer", "schedule", "grad_clip", "ema_decay", "cfg_dropout", "bf16", "intervals", "sample_prompts",
-             "sample_steps"},
+             "sample_steps", "objective", "kl_weight", "image_only", "text_only"},
             source, "");
   Recipe r;
   for (const auto& n : recipeModuleNames()) r.modules[n] = ModuleRecipe{};
@@ -138,6 +138,10 @@ Recipe recipeFromJson(const json& j, const std::string& source) {
   }
   get(j, "sample_prompts", r.samplePrompts, source, "");
   get(j, "sample_steps", r.sampleSteps, source, "");
+  get(j, "objective", r.objective, source, "");
+  get(j, "kl_weight", r.klWeight, source, "");
+  get(j, "image_only", r.imageOnly, source, "");
+  get(j, "text_only", r.textOnly, source, "");
   validateRecipe(r, source);
   return r;
 }
@@ -174,7 +178,11 @@ json toJson(const Recipe& r) {
             {"metrics", r.metricsEvery},
             {"sample", r.sampleEvery}}},
           {"sample_prompts", r.samplePrompts},
-          {"sample_steps", r.sampleSteps}};
+          {"sample_steps", r.sampleSteps},
+          {"objective", r.objective},
+          {"kl_weight", r.klWeight},
+          {"image_only", r.imageOnly},
+          {"text_only", r.textOnly}};
 }
 
 void validateRecipe(const Recipe& r, const std::string& source) {
@@ -220,10 +228,23 @@ void validateRecipe(const Recipe& r, const std::string& source) {
   if (r.metricsEvery < 1) bad("intervals.metrics", "must be ≥ 1");
   if (r.sampleEvery < 0) bad("intervals.sample", "must be ≥ 0");
   if (r.sampleSteps < 1 || r.sampleSteps > 1000) bad("sample_steps", "is outside [1, 1000]");
+  if (r.objective != "epsilon" && r.objective != "autoencoder")
+    bad("objective", "'" + r.objective + "' is not epsilon or autoencoder");
+  const bool vaeTrains = r.modules.at("vae").mode != ModuleMode::Frozen;
+  if (r.objective == "epsilon" && vaeTrains) bad("modules.vae", "trains only with the autoencoder objective");
+  if (r.objective == "autoencoder") {
+    if (r.modules.at("vae").mode != ModuleMode::Full) bad("modules.vae", "the autoencoder objective needs mode full");
+    for (const auto& n : recipeModuleNames())
+      if (n != "vae" && r.modules.at(n).mode != ModuleMode::Frozen)
+        bad("modules." + n, "must be frozen with the autoencoder objective (only the VAE trains)");
+  }
+  if (!(r.klWeight >= 0.0 && r.klWeight <= 1.0)) bad("kl_weight", "must be in [0, 1]");
+  if (!(r.imageOnly >= 0.0 && r.imageOnly <= 1.0)) bad("image_only", "must be in [0, 1]");
+  if (!(r.textOnly >= 0.0 && r.imageOnly + r.textOnly <= 1.0)) bad("text_only", "must be ≥ 0 with image_only + text_only ≤ 1");
 }
 
 std::vector<std::string> builtinRecipeNames() {
-  return {"tiny", "nano", "mumu-xl-stage1", "mumu-xl-stage2"};
+  return {"tiny", "tiny-vae", "nano-vae", "nano", "mumu-xl-stage1", "mumu-xl-stage2"};
 }
 
 Recipe builtinRecipe(const std::string& name) {
@@ -239,15 +260,32 @@ Recipe builtinRecipe(const std::string& name) {
     r.modules["unet"] = mod(ModuleMode::Lora, 1e-3, 4);
     r.warmupSteps = 2, r.emaDecay = 0.9, r.cfgDropout = 0.25, r.checkpointEvery = 2, r.keepCheckpoints = 2;
     r.sampleSteps = 2;
+  } else if (name == "tiny-vae") {
+    // Tests: the autoencoder objective on the small config.
+    r.model = "small", r.steps = 4, r.batchSize = 2, r.buckets = {{32, 32}}, r.objective = "autoencoder";
+    r.modules["vae"] = mod(ModuleMode::Full, 1e-3);
+    r.checkpointEvery = 2, r.keepCheckpoints = 2, r.cfgDropout = 0.0;
+  } else if (name == "nano-vae") {
+    // Stage 1 of the shipped CPU model: its ×4 VAE, trained from nothing on shape-world targets.
+    r.model = "nano", r.steps = 600, r.batchSize = 16, r.buckets = {{64, 64}}, r.objective = "autoencoder";
+    r.modules["vae"] = mod(ModuleMode::Full, 2e-3);
+    r.warmupSteps = 50, r.lrFloor = 0.05, r.klWeight = 1e-5, r.cfgDropout = 0.0;
+    r.checkpointEvery = 250, r.keepCheckpoints = 2;
   } else if (name == "nano") {
-    // The shipped CPU model: everything but the ViT trains in full, larger rates (small nets, short run).
-    r.model = "small", r.steps = 4000, r.batchSize = 16, r.buckets = {{32, 32}}, r.maxImages = 3;
+    // Stage 2: MUMU on the trained VAE (model = the nano-vae run's export). Everything but the VAE trains in full
+    // at the larger rates small nets take; a third of the object crops stand alone (image-only references), a third
+// are left out (text only), a third keep crop and words as bootstrapped.
+    r.model = "runs/nano-vae/export", r.steps = 2500, r.batchSize = 16, r.buckets = {{64, 64}}, r.maxImages = 3;
+    r.modules["vision"] = mod(ModuleMode::Full, 5e-4);
     r.modules["projection"] = mod(ModuleMode::Full, 1e-3);
-    r.modules["lm"] = mod(ModuleMode::Full, 3e-4);
+    r.modules["lm"] = mod(ModuleMode::Full, 5e-4);
     r.modules["connector"] = mod(ModuleMode::Full, 1e-3);
     r.modules["unet"] = mod(ModuleMode::Full, 1e-3);
-    r.warmupSteps = 100, r.lrFloor = 0.1, r.emaDecay = 0.999, r.cfgDropout = 0.1, r.bf16 = true;
-    r.checkpointEvery = 250, r.sampleEvery = 500;
+    r.warmupSteps = 200, r.lrFloor = 0.1, r.emaDecay = 0.998, r.cfgDropout = 0.1, r.imageOnly = 0.35;
+    r.textOnly = 0.35;
+    r.checkpointEvery = 250, r.keepCheckpoints = 2, r.sampleEvery = 1000;
+    r.samplePrompts = {"a large red circle on a plain background, in flat style",
+                       "a small blue star and a large yellow square on a striped background, in flat style"};
   } else if (name == "mumu-xl-stage1" || name == "mumu-xl-stage2") {
     // Paper Table 1: ViT frozen; MLP and LM LoRA r8 at 3e-6; connector full at 1e-5; UNet LoRA r8 at 5e-6.
     const bool s1 = name == "mumu-xl-stage1";
@@ -262,7 +300,7 @@ Recipe builtinRecipe(const std::string& name) {
     r.warmupSteps = 1000, r.emaDecay = 0.9999, r.cfgDropout = 0.1, r.bf16 = true;
     r.checkpointEvery = 1000, r.keepCheckpoints = 3, r.sampleEvery = 5000, r.sampleSteps = 50;
   } else {
-    fail("recipe '" + name + "'", "no such built-in recipe (tiny, nano, mumu-xl-stage1, mumu-xl-stage2)");
+    fail("recipe '" + name + "'", "no such built-in recipe (tiny, tiny-vae, nano-vae, nano, mumu-xl-stage1, mumu-xl-stage2)");
   }
   validateRecipe(r, "recipe '" + name + "'");
   return r;
@@ -272,7 +310,7 @@ Recipe loadRecipe(const std::string& nameOrFile) {
   for (const auto& n : builtinRecipeNames())
     if (n == nameOrFile) return builtinRecipe(n);
   std::ifstream in(nameOrFile, std::ios::binary);
-  if (!in) fail(nameOrFile, "no such recipe file (built-in recipes: tiny, nano, mumu-xl-stage1, mumu-xl-stage2)");
+  if (!in) fail(nameOrFile, "no such recipe file (built-in recipes: tiny, tiny-vae, nano-vae, nano, mumu-xl-stage1, mumu-xl-stage2)");
   std::stringstream ss;
   ss << in.rdbuf();
   json j;

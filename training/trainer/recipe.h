@@ -12,8 +12,14 @@
 //    "schedule": {"warmup_steps": 100, "floor": 0.1}, "grad_clip": 1.0, "ema_decay": 0.999 (0 = off),
 //    "cfg_dropout": 0.1, "bf16": false,
 //    "intervals": {"checkpoint": 500, "keep_checkpoints": 3, "metrics": 1, "sample": 0},
-//    "sample_prompts": ["a red star"], "sample_steps": 20}
-// The VAE is always frozen. Unknown keys are errors (a misspelt key would silently train something else).
+//    "sample_prompts": ["a red star"], "sample_steps": 20,
+//    "objective": "epsilon" | "autoencoder", "kl_weight": 1e-4, "image_only": 0.0, "text_only": 0.0}
+// objective "epsilon" (MUMU): ε-prediction MSE with the VAE frozen. "autoencoder": trains only the VAE ("vae": full,
+// every other part frozen) on the data set's target images (reconstruction MSE + kl_weight · KL): the first stage
+// of a model trained from nothing (nano). image_only: the share of object crops whose caption words are dropped,
+// so the prompt names the object only through its image ("a <img> on a striped background"); text_only: the share
+// whose crop is left out (the words alone name the object). The rest keep both, as bootstrapped.
+// Unknown keys are errors (a misspelt key would silently train something else).
 #pragma once
 #include <map>
 #include <nlohmann/json.hpp>
@@ -34,7 +40,7 @@ struct ModuleRecipe {
 };
 
 // The trainable parts, in the order the optimizer groups them.
-const std::vector<std::string>& recipeModuleNames();  // vision, projection, lm, connector, unet
+const std::vector<std::string>& recipeModuleNames();  // vision, projection, lm, connector, unet, vae
 
 struct Recipe {
   std::string name;
@@ -57,6 +63,10 @@ struct Recipe {
   int64_t checkpointEvery = 100, keepCheckpoints = 3, metricsEvery = 1, sampleEvery = 0;
   std::vector<std::string> samplePrompts{"a red star", "a blue circle"};
   int sampleSteps = 20;
+  std::string objective = "epsilon";  // or "autoencoder"
+  double klWeight = 1e-4;
+  double imageOnly = 0.0;
+  double textOnly = 0.0;
 };
 
 // Throws mumu::Error "<source>: <key>: <problem>" (source = the recipe file or "recipe 'tiny'").
@@ -65,7 +75,7 @@ nlohmann::json toJson(const Recipe& recipe);
 // Checks ranges and consistency; same error form.
 void validateRecipe(const Recipe& recipe, const std::string& source);
 
-// tiny (tests), nano, mumu-xl-stage1, mumu-xl-stage2 (paper Table 1).
+// tiny (tests), tiny-vae (tests), nano-vae, nano, mumu-xl-stage1, mumu-xl-stage2 (paper Table 1).
 Recipe builtinRecipe(const std::string& name);
 std::vector<std::string> builtinRecipeNames();
 // A builtin name, else a JSON file.

@@ -44,6 +44,7 @@ torch::nn::Module& partModule(MumuModel& m, const std::string& part) {
   if (part == "lm") return *m.vlm->text_model;
   if (part == "connector") return *m.connector;
   if (part == "unet") return *m.unet;
+  if (part == "vae") return *m.vae;
   fail("recipe", "unknown module '" + part + "'");
 }
 
@@ -241,19 +242,41 @@ struct Trainer::Impl {
     return lastCheckpoint;
   }
 
+  // The autoencoder objective (the VAE of a model trained from nothing): reconstruction MSE + kl_weight · KL(q(z|x)
+  // ‖ N(0, 1)), both as means over elements.
+  at::Tensor autoencoderLoss(const at::Tensor& pixels) {
+    MumuModel& m = *model;
+    LatentDistribution q = m.vae->encode(pixels);
+    at::Tensor recon = m.vae->decode(q.sample(noiseGen));
+    at::Tensor kl = 0.5 * (q.mean.pow(2) + q.logvar.exp() - 1.0 - q.logvar).mean();
+    return at::mse_loss(recon.to(at::kFloat), pixels.to(at::kFloat)) + recipe.klWeight * kl.to(at::kFloat);
+  }
+
   StepMetrics trainStep() {
     const auto t0 = Clock::now();
     MumuModel& m = *model;
     Batch batch = sampler->next();
     const auto [w, h] = recipe.buckets[batch.bucket];
     const int64_t B = static_cast<int64_t>(batch.samples.size());
-    const auto f32 = at::TensorOptions().dtype(at::kFloat).device(m.device);
-    at::Tensor latents;
-    {
-      torch::NoGradGuard noGrad;  // the VAE is always frozen
+    const bool autoencoder = recipe.objective == "autoencoder";
+    at::Tensor latents, loss;
+    if (autoencoder) {
+      loss = autoencoderLoss(loadTargetImages(batch.samples, w, h).to(m.device, m.vaeDtype));
+    } else {
+      torch::NoGradGuard noGrad;  // the VAE is frozen
       at::Tensor pixels = loadTargetImages(batch.samples, w, h).to(m.device, m.vaeDtype);
-      latents = m.vae->encode(pixels).sample(noiseGen).to(at::kFloat) * m.vae->scalingFactor();
+      latents = m.vae->encode(pixels).sample(noiseGen).to(at::kFloat) * m.config.vaeConfig.scalingFactor;
     }
+    if (!autoencoder) loss = epsilonLoss(batch, latents, w, h);
+    loss.backward();
+    return finishStep(loss, B, t0);
+  }
+
+  // ε-prediction MSE of the UNet on noised latents, conditioned on each sample's prompt (or the empty prompt).
+  at::Tensor epsilonLoss(const Batch& batch, const at::Tensor& latents, int w, int h) {
+    MumuModel& m = *model;
+    const int64_t B = static_cast<int64_t>(batch.samples.size());
+    const auto f32 = at::TensorOptions().dtype(at::kFloat).device(m.device);
     at::Tensor noise = at::randn(latents.sizes(), noiseGen, f32);
     const int64_t T = scheduler->alphasCumprod().size(0);
     at::Tensor t = at::randint(0, T, {B}, timeGen, at::TensorOptions().dtype(at::kLong));
@@ -269,7 +292,7 @@ struct Trainer::Impl {
       const Sample& s = batch.samples[static_cast<size_t>(i)];
       const bool dropped = drop[i].item<float>() < recipe.cfgDropout;  // CFG dropout: the empty prompt
       std::vector<GenerationSegment> segs;
-      if (!dropped) segs = promptSegments(s, recipe.maxImages);
+      if (!dropped) segs = promptSegments(s, recipe.maxImages, recipe.imageOnly, recipe.textOnly, recipe.seed);
       conds.push_back(
           encodeMumuPrompt(m, segs, "sample '" + s.id + "' (" + s.manifest + ":" + std::to_string(s.line) + ")"));
       L = std::max(L, conds.back().states.size(1));
@@ -298,9 +321,10 @@ struct Trainer::Impl {
     if (needBias) call.crossAttention.logitBias = bias.view({B, 1, 1, L}).to(m.device, m.dtype);
     at::Tensor pred = m.unet->forward(noisy.to(m.dtype), t.to(m.device), context, textEmbeds, timeIds, call);
     autocast.reset();
-    at::Tensor loss = at::mse_loss(pred.to(at::kFloat), noise);
-    loss.backward();
+    return at::mse_loss(pred.to(at::kFloat), noise);
+  }
 
+  StepMetrics finishStep(const at::Tensor& loss, int64_t B, Clock::time_point t0) {
     StepMetrics out;
     {
       torch::NoGradGuard noGrad;
@@ -395,7 +419,8 @@ TrainResult Trainer::run() {
   while (d.step < d.totalSteps) {
     StepMetrics m = d.trainStep();
     if (d.step % d.recipe.checkpointEvery == 0 || d.step == d.totalSteps) d.save();
-    if (d.recipe.sampleEvery > 0 && d.step % d.recipe.sampleEvery == 0) d.writeSamples();
+    if (d.recipe.sampleEvery > 0 && d.step % d.recipe.sampleEvery == 0 && d.recipe.objective == "epsilon")
+      d.writeSamples();
     if (d.opt.onStep) d.opt.onStep(m);
     if (d.opt.stop && d.opt.stop->load()) {
       if (d.lastSaved != d.step) d.save();
@@ -442,16 +467,41 @@ void Trainer::exportPackage(const std::string& dir, bool useEma) {
   for (auto& p : d.params) saved.emplace_back(p.tensor, p.tensor.detach().clone());
   if (useEma && d.recipe.emaDecay > 0)
     for (auto& p : d.params) p.tensor.copy_(d.ema.at(p.name));
+  // A trained VAE gets the latent scaling of SD: 1 / std of its latents over a few batches of the data set.
+  const double previousScale = d.model->config.vaeConfig.scalingFactor;
+  if (d.recipe.objective == "autoencoder") {
+    BatchSampler probe(*d.reader, d.recipe.buckets, d.recipe.batchSize, d.recipe.seed + 17);
+    std::vector<at::Tensor> zs;
+    for (int i = 0; i < 8; ++i) {
+      Batch b = probe.next();
+      const auto [w, h] = d.recipe.buckets[b.bucket];
+      zs.push_back(d.model->vae->encode(loadTargetImages(b.samples, w, h).to(d.model->device, d.model->vaeDtype))
+                       .mode()
+                       .to(at::kFloat)
+                       .flatten());
+    }
+    const double stdev = at::cat(zs).std().item<double>();
+    const double scale = stdev > 1e-6 ? 1.0 / stdev : 1.0;
+    d.model->config.vaeConfig.scalingFactor = scale;
+    if (d.model->config.vae.config.is_object()) d.model->config.vae.config["scaling_factor"] = scale;
+    d.log("VAE latent std " + std::to_string(stdev) + ": scaling_factor " + std::to_string(scale));
+  }
   fs::create_directories(dir);
   for (auto& [part, net] : d.loras) net->save(dir + "/lora-" + part + ".safetensors", {{"recipe", d.recipe.name}});
   for (auto& [part, net] : d.loras) net->setMode(LoraMode::Merged);
+  auto restoreScale = [&] {
+    d.model->config.vaeConfig.scalingFactor = previousScale;
+    if (d.model->config.vae.config.is_object()) d.model->config.vae.config["scaling_factor"] = previousScale;
+  };
   try {
     saveMumuPackage(*d.model, dir);
   } catch (...) {
     for (auto& [part, net] : d.loras) net->setMode(LoraMode::Live);
     for (auto& [p, v] : saved) p.copy_(v);
+    if (d.recipe.objective == "autoencoder") restoreScale();
     throw;
   }
+  if (d.recipe.objective == "autoencoder") restoreScale();
   for (auto& [part, net] : d.loras) net->setMode(LoraMode::Live);
   for (auto& [p, v] : saved) p.copy_(v);
 }
