@@ -102,6 +102,7 @@ int runBootstrap(const std::vector<std::string>& args) {
       {"shard-size", "N", "samples per shard (default 1000)"},
       {"threads", "N", "worker threads (default: all cores)"},
       {"size", "PX", "shape world: image side (default 64)"},
+      {"center-crop", "PX", "photos: centre-crop each photo to a square of this side (the paper's real data)"},
       {"min-objects", "N", "shape world: objects per scene, at least (default 1)"},
       {"max-objects", "N", "shape world: at most (default 3)"},
       {"shapes", "LIST", "shape world: circle,square,triangle,star,hexagon,cross"},
@@ -241,6 +242,7 @@ int runBootstrap(const std::vector<std::string>& args) {
       spec.imagesDir = a.get("images");
       spec.captionsPath = a.get("captions");
       spec.detectorSpec = a.get("detector");
+      spec.centerCrop = static_cast<int>(a.getInt("center-crop", 0, 0, 8192));
       auto detector = training::createDetector(spec.detectorSpec);
       summary = training::bootstrapPhotos(o, spec, *detector);
     }

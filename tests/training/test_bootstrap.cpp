@@ -855,3 +855,49 @@ TEST(ContactSheet, BitmapFontDrawsGlyphs) {
   EXPECT_EQ(textWidth("abc", 2), 36);
   EXPECT_EQ(textWidth("caf\xC3\xA9", 1), 24);  // one '?' for the é
 }
+
+// --center-crop: the photo becomes its centred square at the given side; boxes follow it, or are dropped when they
+// lie mostly outside.
+TEST(Bootstrap, CenterCropMapsBoxesIntoTheSquare) {
+  test::TempFolder tmp;
+  const std::string images = tmp / "img";
+  fs::create_directories(images);
+  writeImage(images + "/wide.png", testPhoto(400, 200));  // square: x 100 … 300
+  test::writeFile(tmp / "captions.jsonl",
+                  "{\"file\": \"wide.png\", \"caption\": \"A red ball next to a blue kite.\", "
+                  "\"phrases\": [\"red ball\", \"blue kite\"]}\n");
+  test::writeFile(tmp / "det.jsonl",
+                  "{\"image\": \"wide.png\", \"box_format\": \"xyxy\", \"boxes\": [[150, 40, 250, 160], [0, 20, 90, 180]], "
+                  "\"phrases\": [\"red ball\", \"blue kite\"], \"scores\": [0.9, 0.9]}\n");
+  auto detector = createDetector("file:" + (tmp / "det.jsonl"));
+  BootstrapOptions o;
+  o.outDir = tmp / "ds";
+  o.rules.augmentProbability = 0;
+  o.rules.minSide = 1;
+  PhotoSpec spec;
+  spec.imagesDir = images;
+  spec.captionsPath = tmp / "captions.jsonl";
+  spec.detectorSpec = "file";
+  spec.centerCrop = 100;
+  const BootstrapSummary s = bootstrapPhotos(o, spec, *detector);
+  ASSERT_EQ(s.counts.samplesWritten, 1) << s.toText(20);
+  EXPECT_TRUE(anyContains(s.counts.warnings, "sample 'wide.png'", "'blue kite' lies mostly outside the centre crop"))
+      << s.toText(20);
+  const auto samples = DatasetReader::open(o.outDir).readShard(0);
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].width, 100);
+  EXPECT_EQ(samples[0].height, 100);
+  const Image target = readImage(samples[0].absolute(samples[0].image));
+  EXPECT_EQ(target.width, 100);
+  int crops = 0;
+  for (const auto& g : samples[0].segments)
+    if (g.kind == PromptSegment::Kind::Image) {
+      ++crops;
+      EXPECT_EQ(g.phrase, "red ball");
+      EXPECT_FLOAT_EQ(g.box.x0, 25);  // (150 − 100) · 100 / 200
+      EXPECT_FLOAT_EQ(g.box.y0, 20);
+      EXPECT_FLOAT_EQ(g.box.x1, 75);
+      EXPECT_FLOAT_EQ(g.box.y1, 80);
+    }
+  EXPECT_EQ(crops, 1);
+}

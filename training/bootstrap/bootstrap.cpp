@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "model/error.h"
+#include "model/vision/image_processing.h"
 #include "training/bootstrap/dataset.h"
 #include "training/bootstrap/phrases.h"
 #include "training/detect/detections_file.h"
@@ -620,6 +621,7 @@ BootstrapSummary bootstrapPhotos(const BootstrapOptions& o, const PhotoSpec& spe
                   {"captions", spec.captionsPath},
                   {"detector", spec.detectorSpec.empty() ? detector.name() : spec.detectorSpec},
                   {"crop_rules", o.rules}};
+  if (spec.centerCrop > 0) plan.options["center_crop"] = spec.centerCrop;
   std::string inputs = hex64(fnv1a(captionsText));
   if (auto* file = dynamic_cast<DetectionsFileDetector*>(&detector)) {
     inputs += hex64(fnv1a(readWholeFile(file->file().path(), "detections file")));
@@ -674,6 +676,26 @@ BootstrapSummary bootstrapPhotos(const BootstrapOptions& o, const PhotoSpec& spe
       } catch (const Error& err) {
         return failed(std::string("detections: ") + err.what());
       }
+    }
+    if (spec.centerCrop > 0) {
+      // The centred square, resized; boxes mapped into it (clipped), those less than half inside dropped.
+      const int side = std::min(image.width, image.height);
+      const float x0 = static_cast<float>((image.width - side) / 2), y0 = static_cast<float>((image.height - side) / 2);
+      const float k = static_cast<float>(spec.centerCrop) / static_cast<float>(side);
+      image = resizeImage(cropToBox(image, Box{x0, y0, x0 + side, y0 + side}), spec.centerCrop, spec.centerCrop,
+                          Resample::Bicubic);
+      std::vector<Detection> inside;
+      for (Detection d : detections) {
+        const Box b = d.box;
+        const Box clipped{std::max(b.x0, x0), std::max(b.y0, y0), std::min(b.x1, x0 + side), std::min(b.y1, y0 + side)};
+        if (clipped.width() <= 0 || clipped.height() <= 0 || clipped.area() < 0.5f * b.area()) {
+          c.warning(who + ": box of '" + d.phrase + "' lies mostly outside the centre crop; dropped");
+          continue;
+        }
+        d.box = Box{(clipped.x0 - x0) * k, (clipped.y0 - y0) * k, (clipped.x1 - x0) * k, (clipped.y1 - y0) * k};
+        inside.push_back(d);
+      }
+      detections = std::move(inside);
     }
     Rng rng(mixSeed(seed, static_cast<uint64_t>(i), kSampleStream));
     const CropSelection sel = selectCrops(e.caption, phrases, detections, image.width, image.height, rules, rng);

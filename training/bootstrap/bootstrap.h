@@ -101,6 +101,9 @@ struct PhotoSpec {
   std::string imagesDir;
   std::string captionsPath;
   std::string detectorSpec;  // recorded in dataset.json (and the fingerprint)
+  // > 0: the paper's real-data preparation — each photo centre-cropped to a square and resized to this side
+  // (detections are made on the whole photo and mapped into the square; a box less than half inside is dropped).
+  int centerCrop = 0;
 };
 
 // Throws mumu::Error for bad options, an output folder holding a different data set (other seed, options
