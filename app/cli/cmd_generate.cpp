@@ -76,24 +76,6 @@ std::string outputPath(const std::string& pattern, size_t index, size_t count, u
   return p;
 }
 
-// PNG + recipe written under a temporary name in the target folder, then renamed: a reader never sees a half file.
-void writePngAtomically(const std::string& path, const Image& image, const Recipe& recipe) {
-  const fs::path target(path);
-  if (target.extension() != ".png") fail(path, "the output must be a .png file (it carries the recipe)");
-  if (!target.parent_path().empty()) fs::create_directories(target.parent_path());
-  const fs::path tmp =
-      target.parent_path() / ("." + target.stem().string() + ".part-" + std::to_string(::getpid()) + ".png");
-  try {
-    writeImage(tmp.string(), image);
-    embedRecipeInFile(tmp.string(), recipe);
-    fs::rename(tmp, target);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
-}
-
 // An attention map [h, w] → 8-bit grayscale scaled to its maximum.
 Image attentionImage(const at::Tensor& map) {
   at::Tensor m = map.to(at::kFloat).contiguous();
@@ -284,7 +266,7 @@ int runGenerate(const std::vector<std::string>& args) {
   for (size_t i : which) {
     const std::string path = outputPath(pattern, i, which.size(), out.seeds[i]);
     Recipe recipe = recipeForImage(prompt, negativeText, out, i, info);
-    writePngAtomically(path, out.images[i], recipe);
+    writePngWithRecipe(path, out.images[i], recipe);
     if (jsonOut)
       std::cout << json{{"event", "image"}, {"index", i}, {"path", path}, {"seed", out.seeds[i]}}.dump() << std::endl;
     else
@@ -322,13 +304,16 @@ int runPackage(const std::vector<std::string>& args) {
       {"config", "NAME", "built-in config: mumu-xl or small"},
       {"model", "DIR", "info: describe an existing package instead"},
       {"seed", "N", "create: seed of the random weights (default 0)"},
-      {"out", "DIR", "create: the package folder to write"},
+      {"out", "DIR", "create, convert: the package folder to write"},
+      {"dtype", "TYPE", "convert: float32 | float16 | bfloat16 (default float16)"},
+      {"no-tokenizer", "", "convert: leave out tokenizer.json (use the installed Mistral tokenizer)"},
       {"json", "", "info: print JSON"},
       {"help", "", "show this help"},
   };
   const ParsedArgs a = parseArgs("package", args, flags, 1);
   if (a.has("help") || a.positional.empty()) {
     std::cout << "Usage: mumu package create --config small --out DIR [--seed N]\n"
+                 "       mumu package convert --model DIR --out DIR [--dtype float16] [--no-tokenizer]\n"
                  "       mumu package info (--config NAME | --model DIR) [--json]\n\n"
                  "create writes a model package with random weights (mumu.json, vlm/connector/unet/vae.safetensors,\n"
                  "tokenizer.json) for tests, benchmarks and as the trainer's starting point. info prints the\n"
@@ -343,6 +328,13 @@ int runPackage(const std::vector<std::string>& args) {
     createRandomMumuPackageNamed(a.get("config"), a.get("out"),
                                  static_cast<uint64_t>(a.getInt("seed", 0, 0, std::numeric_limits<long long>::max())));
     std::cout << a.get("out") << "\n";
+    return 0;
+  }
+  if (verb == "convert") {
+    if (!a.has("model") || !a.has("out")) throw UsageError{"convert needs --model DIR and --out DIR"};
+    convertMumuPackage(a.get("model"), a.get("out"), a.has("dtype") ? a.get("dtype") : "float16",
+                       !a.has("no-tokenizer"));
+    std::cout << "wrote " << a.get("out") << "\n";
     return 0;
   }
   if (verb == "info") {
@@ -370,7 +362,7 @@ int runPackage(const std::vector<std::string>& args) {
     }
     return 0;
   }
-  throw UsageError{"unknown verb '" + verb + "' (create or info)"};
+  throw UsageError{"unknown verb '" + verb + "' (create, convert or info)"};
 }
 
 }  // namespace mumu::cli

@@ -2,7 +2,10 @@
 // for zTXt / compressed iTXt) and SHA-256, so model/ links no zlib or OpenSSL of its own.
 #include "model/io/png_metadata.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -869,6 +872,32 @@ std::string embedRecipe(std::string_view png, const Recipe& recipe, const std::s
 
 void embedRecipeInFile(const std::string& path, const Recipe& recipe) {
   embedPngTextChunksInFile(path, recipeTextChunks(recipe));
+}
+
+void writePngWithRecipe(const std::string& path, const Image& image, const Recipe& recipe) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  if (target.extension() != ".png") fail(path, "the output must be a .png file (it carries the recipe)");
+  if (!target.parent_path().empty()) {
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) fail(path, "cannot create the folder (" + ec.message() + ")");
+  }
+  // Unique per process and call: the CLI and the Studio's worker may write into the same folder at once.
+  static std::atomic<uint64_t> counter{0};
+  const fs::path tmp = target.parent_path() / ("." + target.stem().string() + ".part-" + std::to_string(::getpid()) +
+                                               "-" + std::to_string(counter++) + ".png");
+  try {
+    writeImage(tmp.string(), image);
+    embedRecipeInFile(tmp.string(), recipe);
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    if (ec) fail(path, "cannot move the written image into place (" + ec.message() + ")");
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
 }
 
 std::optional<RecoveredRecipe> readRecipeFromPngBytes(std::string_view png, const std::string& source,

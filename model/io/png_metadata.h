@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/io/image_file.h"
 #include "model/pipeline/recipe.h"
 
 namespace mumu {
@@ -100,6 +101,10 @@ std::vector<PngTextChunk> recipeTextChunks(const Recipe& recipe);
 // Adds them to PNG bytes / a PNG file (atomically; the pipeline writes with writeImage, then calls this).
 std::string embedRecipe(std::string_view png, const Recipe& recipe, const std::string& source);
 void embedRecipeInFile(const std::string& path, const Recipe& recipe);
+// A generated image as a PNG carrying `recipe` (both chunks), written under a temporary name in the target folder
+// (created when missing) and renamed: a reader never sees a half file, a full disk leaves nothing behind. The one
+// writer of `mumu generate` and the Studio's queue. Throws mumu::Error naming the path (not .png, I/O failure).
+void writePngWithRecipe(const std::string& path, const Image& image, const Recipe& recipe);
 
 struct RecoveredRecipe {
   enum Origin { Mumu, A1111 };

@@ -403,6 +403,23 @@ void createRandomMumuPackageNamed(const std::string& configName, const std::stri
   createRandomMumuPackage(builtinMumuConfig(configName), dir, seed);
 }
 
+void convertMumuPackage(const std::string& in, const std::string& out, const std::string& dtype, bool keepTokenizer) {
+  at::ScalarType t = at::kFloat;
+  if (dtype == "float16")
+    t = at::kHalf;
+  else if (dtype == "bfloat16")
+    t = at::kBFloat16;
+  else if (dtype != "float32")
+    fail("dtype '" + dtype + "'", "expected float32, float16 or bfloat16");
+  auto m = openMumuPackage(in, "cpu", "float32");
+  m->vlm->to(t);
+  m->connector->to(t);
+  m->unet->to(t);
+  m->vae->to(t);
+  if (!keepTokenizer) m->tokenizerPath.clear();  // "default": the Mistral tokenizer installed with MUMU's assets
+  saveMumuPackage(*m, out);
+}
+
 std::map<std::string, int64_t> countMumuParametersNamed(const std::string& configName) {
   return countMumuParameters(builtinMumuConfig(configName));
 }

@@ -126,6 +126,9 @@ MumuModelInfo describeMumuModel(const MumuModel& model);
 void mergeLoraIntoMumuModel(MumuModel& model, const std::string& path, double strength = 1.0);
 // Writes the model (weights as they are now, LoRA merges included) as a package; see mumu_model.h.
 void saveMumuPackage(const MumuModel& model, const std::string& dir);
+// Rewrites a package with its weights stored as `dtype` (float32 | float16 | bfloat16; loading converts them to the
+// run dtype), without its tokenizer.json copy unless keepTokenizer (then mumu.json says "default").
+void convertMumuPackage(const std::string& in, const std::string& out, const std::string& dtype, bool keepTokenizer);
 // createRandomMumuPackage(builtinMumuConfig(configName), dir, seed).
 void createRandomMumuPackageNamed(const std::string& configName, const std::string& dir, uint64_t seed);
 std::map<std::string, int64_t> countMumuParametersNamed(const std::string& configName);

@@ -440,5 +440,35 @@ TEST_F(PngFiles, RecipeRoundTripThroughAPng) {
   }
 }
 
+
+// The one writer of generated PNGs (CLI and Studio): image + both chunks, atomically, folders created; failures name
+// the path and leave no temporary file behind.
+TEST_F(PngFiles, WritePngWithRecipe) {
+  Image img;
+  img.width = 8, img.height = 4, img.channels = 3;
+  img.pixels.assign(8 * 4 * 3, 123);
+  const Recipe r = sampleRecipe();
+  const std::string path = (dir_ / "day" / "gen.png").string();
+  writePngWithRecipe(path, img, r);
+  const auto got = readRecipeFromPng(path);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->origin, RecoveredRecipe::Mumu);
+  EXPECT_EQ(got->recipe, r);
+  EXPECT_EQ(readImage(path).pixels, img.pixels);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "day"), fs::directory_iterator()), 1);  // no leftovers
+
+  EXPECT_THROW(writePngWithRecipe((dir_ / "gen.jpg").string(), img, r), Error);
+  std::ofstream(dir_ / "file").put('x');
+  try {
+    writePngWithRecipe((dir_ / "file" / "gen.png").string(), img, r);  // the parent is a file
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("gen.png"), std::string::npos) << e.what();
+  }
+  Image empty;
+  EXPECT_THROW(writePngWithRecipe((dir_ / "day" / "empty.png").string(), empty, r), Error);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "day"), fs::directory_iterator()), 1);
+}
+
 }  // namespace
 }  // namespace mumu

@@ -1,0 +1,48 @@
+// generation_settings.cpp — JSON form of the settings (presets, QSettings) and the torch-side sampler list.
+#include "core/generation_settings.h"
+
+#include <QRandomGenerator>
+
+#include "model/pipeline/pipeline.h"
+
+namespace mumu {
+
+QJsonObject settingsToJson(const GenerationSettings& s) {
+  return QJsonObject{{"model", s.modelId},
+                     {"sampler", s.sampler},
+                     {"steps", s.steps},
+                     {"cfg", s.cfg},
+                     {"seed_locked", s.seedLocked},
+                     {"seed", QString::number(s.seed)},  // a string: JSON numbers lose bits above 2^53
+                     {"width", s.width},
+                     {"height", s.height},
+                     {"batch", s.batch},
+                     {"negative", s.negative}};
+}
+
+GenerationSettings settingsFromJson(const QJsonObject& o) {
+  GenerationSettings s;
+  s.modelId = o.value("model").toString();
+  s.sampler = o.value("sampler").toString();
+  s.steps = qBound(0, o.value("steps").toInt(), 1000);
+  s.cfg = qBound(0.0, o.value("cfg").toDouble(), 100.0);
+  s.seedLocked = o.value("seed_locked").toBool();
+  s.seed = o.value("seed").toString().toULongLong();
+  s.width = qBound(0, o.value("width").toInt() / 8 * 8, 8192);
+  s.height = qBound(0, o.value("height").toInt() / 8 * 8, 8192);
+  s.batch = qBound(1, o.value("batch").toInt(1), 64);
+  s.negative = o.value("negative").toString();
+  return s;
+}
+
+QStringList availableSamplers() {
+  QStringList out;
+  for (const auto& n : mumuSamplerNames()) out << QString::fromStdString(n);
+  return out;
+}
+
+quint64 randomSeed() {
+  return QRandomGenerator::global()->generate64() & ((quint64(1) << 48) - 1);
+}
+
+}  // namespace mumu
