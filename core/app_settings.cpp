@@ -1,6 +1,7 @@
 #include "app_settings.h"
 
 #include <QLocale>
+#include <QStandardPaths>
 
 #include "language.h"
 
@@ -38,6 +39,18 @@ void AppSettings::setCurrentWorkspace(int index) { settings_.setValue("window/wo
 
 QString AppSettings::modelPath() const { return settings_.value("model/path").toString(); }
 void AppSettings::setModelPath(const QString& path) { settings_.setValue("model/path", path); }
+
+QString AppSettings::dataDir() const {
+  const QString set = settings_.value("data/dir").toString();
+  if (!set.isEmpty()) return set;
+  const QString env = qEnvironmentVariable("MUMU_DATA_DIR");
+  if (!env.isEmpty()) return env;
+  return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+}
+void AppSettings::setDataDir(const QString& dir) { settings_.setValue("data/dir", dir); }
+
+QString AppSettings::lastModelId() const { return settings_.value("model/last").toString(); }
+void AppSettings::setLastModelId(const QString& id) { settings_.setValue("model/last", id); }
 
 void AppSettings::sync() { settings_.sync(); }
 

@@ -29,6 +29,13 @@ class AppSettings {
   QString modelPath() const;              // the model package to load; empty = the shipped nano model
   void setModelPath(const QString& path);
 
+  // Where history, assets, thumbnails and images live: the "data/dir" setting, else $MUMU_DATA_DIR, else the
+  // platform's application data folder (~/.local/share/MUMU/MUMU Studio).
+  QString dataDir() const;
+  void setDataDir(const QString& dir);
+  QString lastModelId() const;  // the model picked last ("" = the shipped one)
+  void setLastModelId(const QString& id);
+
   void sync();
   QString fileName() const { return settings_.fileName(); }
 

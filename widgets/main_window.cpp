@@ -12,10 +12,33 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include <QDir>
+#include <QFileInfo>
+#include <QLabel>
+#include <QPushButton>
+#include <QListView>
+#include <QShortcut>
+#include <QStackedWidget>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
 #include "core/app_settings.h"
+#include "core/asset_store.h"
+#include "core/generation_queue.h"
+#include "core/history_db.h"
 #include "core/language.h"
+#include "core/model_registry.h"
+#include "core/thumbnail_cache.h"
+#include "model/error.h"
+#include "model/pipeline/recipe.h"
 #include "model/runtime.h"
 #include "placeholder_panel.h"
+#include "widgets/compare_view.h"
+#include "widgets/gallery_view.h"
+#include "widgets/image_viewer.h"
+#include "widgets/prompt_composer.h"
+#include "widgets/queue_view.h"
+#include "widgets/settings_panel.h"
 
 namespace mumu {
 
@@ -36,32 +59,49 @@ MainWindow::MainWindow(AppSettings& settings, Language& language, QWidget* paren
   workspaces_->setObjectName("workspaces");
   workspaces_->setDocumentMode(true);
 
+  openServices();
+
   // Create: what the artist writes (composer), what is running (queue), and how (settings).
   auto* create = new QWidget(workspaces_);
   create->setObjectName("createWorkspace");
-  createSplitter_ = new QSplitter(Qt::Horizontal, create);
-  createSplitter_->setObjectName("createSplitter");
-  composerSplitter_ = new QSplitter(Qt::Vertical, createSplitter_);
-  composerSplitter_->setObjectName("composerSplitter");
-  composerArea_ = makeArea("composerArea", composerSplitter_);
-  queueArea_ = makeArea("queueArea", composerSplitter_);
-  settingsPanel_ = makeArea("settingsPanel", createSplitter_);
-  composerSplitter_->addWidget(composerArea_);
-  composerSplitter_->addWidget(queueArea_);
-  composerSplitter_->setStretchFactor(0, 3);
-  composerSplitter_->setStretchFactor(1, 2);
-  createSplitter_->addWidget(composerSplitter_);
-  createSplitter_->addWidget(settingsPanel_);
-  createSplitter_->setStretchFactor(0, 3);
-  createSplitter_->setStretchFactor(1, 1);
-  auto* createLayout = new QHBoxLayout(create);
-  createLayout->setContentsMargins(4, 4, 4, 4);
-  createLayout->addWidget(createSplitter_);
+  buildCreateWorkspace(create);
+  gallery_ = new GalleryView(*history_, *thumbs_, workspaces_);
+  gallery_->setAssetStore(assets_.get());
+  galleryArea_ = gallery_;
+  galleryArea_->setObjectName("galleryArea");
+  connect(gallery_, &GalleryView::reuseRequested, this, [this](const QString& json) {
+    try {
+      restoreRecipe(recipeFromJson(json.toStdString(), "history"));
+    } catch (const Error& e) {
+      QMessageBox::warning(this, tr("Reuse"), tr("This recipe cannot be reused: %1").arg(QString::fromUtf8(e.what())));
+    }
+  });
+  connect(gallery_, &GalleryView::recipeRecovered, this, [this](const QString& json, const QString& path, bool textOnly) {
+    try {
+      restoreRecipe(recipeFromJson(json.toStdString(), path.toStdString()));
+      statusBar()->showMessage(textOnly ? tr("Recovered the prompt and settings of %1 (no reference images in it)").arg(path)
+                                        : tr("Recovered the recipe of %1").arg(path),
+                               8000);
+    } catch (const Error& e) {
+      QMessageBox::warning(this, tr("Open Image"), QString::fromUtf8(e.what()));
+    }
+  });
+  // Viewer: one generation with its attention inspector, or two side by side.
+  auto* viewerStack = new QStackedWidget(workspaces_);
+  viewerWorkspace_ = viewerStack;
+  viewerWorkspace_->setObjectName("viewerWorkspace");
+  viewer_ = new ImageViewer(viewerStack);
+  compare_ = new CompareView(viewerStack);
+  viewerStack->addWidget(viewer_);
+  viewerStack->addWidget(compare_);
+  connect(gallery_->listView(), &QListView::doubleClicked, this,
+          [this](const QModelIndex& i) { viewGeneration(i.data(GalleryModel::IdRole).toLongLong()); });
+  connect(gallery_, &GalleryView::compareRequested, this, &MainWindow::compareGenerations);
 
-  galleryArea_ = makeArea("galleryArea", workspaces_);
   trainingWorkspace_ = makeArea("trainingWorkspace", workspaces_);
   workspaces_->addTab(create, QString());
   workspaces_->addTab(galleryArea_, QString());
+  workspaces_->addTab(viewerWorkspace_, QString());
   workspaces_->addTab(trainingWorkspace_, QString());
   setCentralWidget(workspaces_);
 
@@ -75,19 +115,161 @@ MainWindow::MainWindow(AppSettings& settings, Language& language, QWidget* paren
   });
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // The queue's worker may be mid-step: stop it before the widgets and services it reports to go away.
+  queue_.reset();
+}
+
+void MainWindow::openServices() {
+  const QString dataDir = settings_.dataDir();
+  QDir().mkpath(dataDir);
+  assets_ = std::make_unique<AssetStore>(dataDir);
+  history_ = std::make_unique<HistoryDb>();
+  if (!history_->openDataDir(dataDir)) {
+    // Never touch a history we cannot read: offer to set it aside (renamed, kept) and start a new one.
+    const QString problem = history_->lastError();
+    const auto answer = QMessageBox::warning(
+        this, tr("History"),
+        tr("The history database could not be opened:\n%1\n\nSet it aside (it is renamed and kept) and start a new "
+           "history?")
+            .arg(problem),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+    if (answer == QMessageBox::Yes) {
+      QString error;
+      const QString moved = HistoryDb::setAside(history_->fileName(), &error);
+      if (moved.isEmpty() || !history_->openDataDir(dataDir))
+        QMessageBox::critical(this, tr("History"), tr("Still no history: %1").arg(error.isEmpty() ? history_->lastError() : error));
+    }
+  }
+  thumbs_ = std::make_unique<ThumbnailCache>(dataDir);
+  registry_ = std::make_unique<ModelRegistry>(settings_.fileName());
+  queue_ = std::make_unique<GenerationQueue>(QDir(dataDir).filePath("images"), registry_.get());
+  connect(queue_.get(), &GenerationQueue::imageFinished, this,
+          [this](int, const QString& path, const QString& json) { onImageFinished(path, json); });
+  connect(queue_.get(), &GenerationQueue::jobFinished, this, [this](int jobId, int state) {
+    if (state == GenerationJob::Failed)
+      if (const GenerationJob* j = queue_->job(jobId)) statusBar()->showMessage(tr("Generation failed: %1").arg(j->error), 10000);
+  });
+}
+
+void MainWindow::buildCreateWorkspace(QWidget* create) {
+  createSplitter_ = new QSplitter(Qt::Horizontal, create);
+  createSplitter_->setObjectName("createSplitter");
+  composerSplitter_ = new QSplitter(Qt::Vertical, createSplitter_);
+  composerSplitter_->setObjectName("composerSplitter");
+
+  composerArea_ = new QWidget(composerSplitter_);
+  composerArea_->setObjectName("composerArea");
+  composer_ = new PromptComposer(composerArea_);
+  composer_->setAssetImporter([this](const QString& path, QString* error) { return assets_->import(path, error); });
+  composer_->setImageImporter([this](const QImage& image, QString* error) { return assets_->importImage(image, error); });
+  generateButton_ = new QPushButton(composerArea_);
+  generateButton_->setObjectName("generateButton");
+  generateButton_->setDefault(true);
+  connect(generateButton_, &QPushButton::clicked, this, &MainWindow::generate);
+  connect(composer_, &PromptComposer::generateRequested, this, &MainWindow::generate);
+  connect(composer_, &PromptComposer::message, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+  auto* composerLayout = new QVBoxLayout(composerArea_);
+  composerLayout->setContentsMargins(0, 0, 0, 0);
+  composerLayout->addWidget(composer_, 1);
+  auto* row = new QHBoxLayout;
+  row->addStretch(1);
+  row->addWidget(generateButton_);
+  composerLayout->addLayout(row);
+
+  queueView_ = new QueueView(queue_.get(), composerSplitter_);
+  queueArea_ = queueView_;
+  queueArea_->setObjectName("queueArea");
+  settingsView_ = new SettingsPanel(registry_.get(), createSplitter_);
+  settingsPanel_ = settingsView_;
+  settingsPanel_->setObjectName("settingsPanel");
+
+  composerSplitter_->addWidget(composerArea_);
+  composerSplitter_->addWidget(queueArea_);
+  composerSplitter_->setStretchFactor(0, 3);
+  composerSplitter_->setStretchFactor(1, 2);
+  createSplitter_->addWidget(composerSplitter_);
+  createSplitter_->addWidget(settingsPanel_);
+  createSplitter_->setStretchFactor(0, 3);
+  createSplitter_->setStretchFactor(1, 1);
+  auto* createLayout = new QHBoxLayout(create);
+  createLayout->setContentsMargins(4, 4, 4, 4);
+  createLayout->addWidget(createSplitter_);
+}
+
+bool MainWindow::viewGeneration(qint64 id) {
+  const auto row = history_->get(id);
+  const auto recipe = history_->recipe(id);
+  if (!row || !recipe) return false;
+  viewer_->setGeneration(row->imagePath, *recipe);
+  static_cast<QStackedWidget*>(viewerWorkspace_)->setCurrentWidget(viewer_);
+  workspaces_->setCurrentWidget(viewerWorkspace_);
+  return true;
+}
+
+bool MainWindow::compareGenerations(qint64 a, qint64 b) {
+  const auto ra = history_->get(a), rb = history_->get(b);
+  if (!ra || !rb) return false;
+  compare_->setItems(ra->imagePath, ra->recipeJson, rb->imagePath, rb->recipeJson);
+  static_cast<QStackedWidget*>(viewerWorkspace_)->setCurrentWidget(compare_);
+  workspaces_->setCurrentWidget(viewerWorkspace_);
+  return true;
+}
+
+bool MainWindow::generate() {
+  const Prompt prompt = composer_->prompt();
+  if (prompt.segments.empty()) {
+    statusBar()->showMessage(tr("Write a prompt or drop a reference image first."), 6000);
+    return false;
+  }
+  const int id = queue_->enqueue(prompt, settingsView_->settings());
+  queueView_->setCurrentJob(id);
+  statusBar()->showMessage(tr("Queued."), 3000);
+  return true;
+}
+
+void MainWindow::onImageFinished(const QString& imagePath, const QString& recipeJson) {
+  // Every finished image becomes a history row; the PNG itself carries the recipe too, so a failed insert loses
+  // nothing (File ▸ Open Image recovers it).
+  if (!history_->isOpen() || history_->add(recipeJson, imagePath) < 0) {
+    statusBar()->showMessage(tr("Saved %1, but not added to the history: %2").arg(imagePath, history_->lastError()),
+                             10000);
+    return;
+  }
+  gallery_->refresh();
+}
+
+void MainWindow::restoreRecipe(const Recipe& recipe) {
+  Prompt p = recipe.prompt;
+  // Reference images by hash from the asset store when the recorded path has gone.
+  for (auto& s : p.segments)
+    if (s.isImage() && !QFileInfo::exists(QString::fromStdString(s.imagePath)) && !s.imageSha256.empty()) {
+      const QString found = assets_->find(QString::fromStdString(s.imageSha256));
+      if (!found.isEmpty()) s.imagePath = found.toStdString();
+    }
+  composer_->setPrompt(p);
+  GenerationSettings g = settingsView_->settings();
+  for (const ModelEntry& m : registry_->models())
+    if (m.name == QString::fromStdString(recipe.modelName)) g.modelId = m.id;
+  g.sampler = QString::fromStdString(recipe.sampler);
+  g.steps = recipe.steps;
+  g.cfg = recipe.cfgScale;
+  g.seed = recipe.seed;
+  g.seedLocked = true;  // Reuse means "this image again": same seed until the user unlocks it
+  g.width = recipe.width;
+  g.height = recipe.height;
+  g.negative = QString::fromStdString(recipe.negativePrompt);
+  settingsView_->setSettings(g);
+  workspaces_->setCurrentIndex(0);
+}
 
 void MainWindow::buildMenus() {
   fileMenu_ = menuBar()->addMenu(QString());
   openImageAction_ = fileMenu_->addAction(QString());
   openImageAction_->setObjectName("openImageAction");
   openImageAction_->setShortcut(QKeySequence::Open);
-  // Recovering a recipe from a PNG arrives with the history gallery; until then the action says so.
-  connect(openImageAction_, &QAction::triggered, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Image"), QString(),
-                                                      tr("Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff)"));
-    if (!path.isEmpty()) statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
-  });
+  // Any PNG: its recipe (ours, or A1111 "parameters" as text) goes back into the composer.
+  connect(openImageAction_, &QAction::triggered, this, [this] { gallery_->openImage(); });
   fileMenu_->addSeparator();
   quitAction_ = fileMenu_->addAction(QString());
   quitAction_->setObjectName("quitAction");
@@ -104,6 +286,24 @@ void MainWindow::buildMenus() {
   redoAction_->setObjectName("redoAction");
   redoAction_->setShortcut(QKeySequence::Redo);
   redoAction_->setEnabled(false);
+  // Undo follows the workspace: the composer's edits in Create, deletions in History.
+  connect(undoAction_, &QAction::triggered, this, [this] {
+    if (workspaces_->currentIndex() == 0) composer_->undo();
+    else if (workspaces_->currentIndex() == 1) gallery_->undoStack()->undo();
+  });
+  connect(redoAction_, &QAction::triggered, this, [this] {
+    if (workspaces_->currentIndex() == 0) composer_->redo();
+    else if (workspaces_->currentIndex() == 1) gallery_->undoStack()->redo();
+  });
+  auto updateUndo = [this] {
+    const int ws = workspaces_->currentIndex();
+    undoAction_->setEnabled(ws == 0 ? composer_->isUndoAvailable() : ws == 1 && gallery_->undoStack()->canUndo());
+    redoAction_->setEnabled(ws == 0 ? composer_->isRedoAvailable() : ws == 1 && gallery_->undoStack()->canRedo());
+  };
+  connect(workspaces_, &QTabWidget::currentChanged, this, updateUndo);
+  connect(composer_, &PromptComposer::undoAvailable, this, updateUndo);
+  connect(composer_, &PromptComposer::redoAvailable, this, updateUndo);
+  connect(gallery_->undoStack(), &QUndoStack::indexChanged, this, updateUndo);
 
   viewMenu_ = menuBar()->addMenu(QString());
   languageMenu_ = viewMenu_->addMenu(QString());
@@ -138,15 +338,10 @@ void MainWindow::retranslateUi() {
   setWindowTitle(tr("MUMU Studio"));
   workspaces_->setTabText(0, tr("Create"));
   workspaces_->setTabText(1, tr("History"));
-  workspaces_->setTabText(2, tr("Training"));
-  static_cast<PlaceholderPanel*>(composerArea_)->setTexts(
-      tr("Prompt"), tr("Write the prompt and drop reference images among the words, each right before the word it depicts."));
-  static_cast<PlaceholderPanel*>(queueArea_)->setTexts(
-      tr("Queue"), tr("Generations waiting and running, with live previews."));
-  static_cast<PlaceholderPanel*>(settingsPanel_)->setTexts(
-      tr("Settings"), tr("Model, sampler, steps, guidance, seed, size and batch."));
-  static_cast<PlaceholderPanel*>(galleryArea_)->setTexts(
-      tr("History"), tr("Every image you generate, with its full recipe, searchable."));
+  workspaces_->setTabText(2, tr("Viewer"));
+  workspaces_->setTabText(3, tr("Training"));
+  generateButton_->setText(tr("Generate"));
+  generateButton_->setToolTip(tr("Add this prompt to the queue (Ctrl+Return)"));
   static_cast<PlaceholderPanel*>(trainingWorkspace_)->setTexts(
       tr("Training"), tr("Bootstrap data sets from captioned images and train MUMU models."));
 
