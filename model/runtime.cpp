@@ -35,8 +35,18 @@ void ensureFastBlas(int argc, char** argv) {
   execv("/proc/self/exe", argv);  // only returns on failure: carry on with the slow kernels
 }
 
+int defaultThreadCount() {
+  // The user's explicit limit first (as libtorch and OpenBLAS read it), else every core.
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && *env) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (*end == '\0' && n > 0 && n <= 4096) return static_cast<int>(n);
+  }
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 void initRuntime(int threads) {
-  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = threads > 0 ? threads : defaultThreadCount();
   if (at::get_num_threads() != n) at::set_num_threads(n);
 }
 

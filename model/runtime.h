@@ -14,9 +14,13 @@ namespace mumu {
 // returns normally when nothing needs doing (or the re-exec is impossible).
 void ensureFastBlas(int argc, char** argv);
 
-// Sets libtorch's intra-op threads to every core (it uses 1 here by default) unless `threads` > 0.
-// Safe to call more than once.
+// Sets libtorch's intra-op threads: `threads` when > 0, else $OMP_NUM_THREADS when it is a positive number, else
+// every core (libtorch uses 1 here by default). Honouring OMP_NUM_THREADS matters on a shared machine: two OpenMP
+// threads on two busy cores stall at every parallel region's barrier (a nano sampling step 3-50x slower than on
+// one thread). Safe to call more than once.
 void initRuntime(int threads = 0);
+// What initRuntime(0) picks: $OMP_NUM_THREADS when it is a positive number, else the number of cores.
+int defaultThreadCount();
 
 struct RuntimeInfo {
   std::string mumuVersion;
