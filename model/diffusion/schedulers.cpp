@@ -439,6 +439,16 @@ void Scheduler::checkSteps(int numInferenceSteps) const {
   if (numInferenceSteps < 1 || numInferenceSteps > config_.numTrainTimesteps)
     fail(name(), "num_inference_steps must be in [1, " + std::to_string(config_.numTrainTimesteps) + "], got " +
                      std::to_string(numInferenceSteps));
+  // "leading" spacing adds steps_offset to (n − 1)·⌊T / n⌋: with SDXL's offset 1 and n = T the first timestep is T,
+  // past the schedule (diffusers fails there with an index error). Say so before sampling starts.
+  if (config_.timestepSpacing == "leading") {
+    const int64_t T = config_.numTrainTimesteps, n = numInferenceSteps;
+    if ((n - 1) * (T / n) + config_.stepsOffset >= T)
+      fail(name(), std::to_string(n) + " steps with steps_offset " + std::to_string(config_.stepsOffset) +
+                       " reach timestep " + std::to_string((n - 1) * (T / n) + config_.stepsOffset) +
+                       ", outside the " + std::to_string(T) + "-step training schedule: use at most " +
+                       std::to_string(T - config_.stepsOffset) + " steps");
+  }
 }
 
 void Scheduler::checkStep(int stepIndex, const char* what) const {

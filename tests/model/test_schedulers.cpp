@@ -392,3 +392,21 @@ TEST(LatentPreview, ShapesAndRange) {
   EXPECT_EQ(latentPreviewImages(nan)[0].pixels.size(), 3u);
   EXPECT_NE(errorOf([] { latentsToRgb(at::zeros({1, 3, 4, 4})); }).find("[B, 4, h, w]"), std::string::npos);
 }
+
+// SDXL's config (leading spacing, steps_offset 1): 1000 steps would start at timestep 1000, past the schedule.
+TEST(SchedulerSteps, LeadingSpacingPastTheScheduleIsAClearError) {
+  auto c = mumu::parseSchedulerConfig(
+      R"({"_class_name": "EulerDiscreteScheduler", "num_train_timesteps": 1000, "beta_start": 0.00085,
+          "beta_end": 0.012, "beta_schedule": "scaled_linear", "steps_offset": 1, "timestep_spacing": "leading"})",
+      "sdxl");
+  for (const char* name : {"ddim", "euler"}) {
+    auto s = mumu::makeScheduler(name, c);
+    s->setTimesteps(999);  // the most that fits
+    try {
+      s->setTimesteps(1000);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const mumu::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("use at most 999 steps"), std::string::npos) << e.what();
+    }
+  }
+}
