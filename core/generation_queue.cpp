@@ -221,7 +221,12 @@ QVariant GenerationQueue::data(const QModelIndex& index, int role) const {
   };
   switch (role) {
     case Qt::DisplayRole:
-    case PromptTextRole: return fromStd(promptDisplayText(j.prompt));
+    case PromptTextRole: {
+      // Reference images are stored under their SHA-256 names: show a marker, not 64 hex digits.
+      QString text;
+      for (const auto& seg : j.prompt.segments) text += seg.isImage() ? tr("[image]") : fromStd(seg.text);
+      return text.simplified();
+    }
     case Qt::ToolTipRole: return fromStd(serializePrompt(j.prompt)) + "\n" + stateText();
     case Qt::DecorationRole:
     case PreviewRole: return j.preview;

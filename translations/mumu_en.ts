@@ -78,10 +78,6 @@
         <source>tensor 'attention' is %1, expected F32</source>
         <translation>tensor 'attention' is %1, expected F32</translation>
     </message>
-    <message numerus="yes">
-        <source>tensor 'attention' has %n dimension(s), expected 3 [segments, height, width]</source>
-        <translation><numerusform>tensor 'attention' has %n dimension(s), expected 3 [segments, height, width]</numerusform><numerusform>tensor 'attention' has %n dimension(s), expected 3 [segments, height, width]</numerusform></translation>
-    </message>
     <message>
         <source>tensor 'attention' has an empty shape [%1, %2, %3]</source>
         <translation>tensor 'attention' has an empty shape [%1, %2, %3]</translation>
@@ -97,6 +93,10 @@
     <message>
         <source>tensor 'attention' holds a non-finite value at element %1</source>
         <translation>tensor 'attention' holds a non-finite value at element %1</translation>
+    </message>
+    <message>
+        <source>tensor 'attention' has rank %1, expected 3 [segments, height, width]</source>
+        <translation>tensor 'attention' has rank %1, expected 3 [segments, height, width]</translation>
     </message>
 </context>
 <context>
@@ -204,9 +204,9 @@
         <source>The recipes are identical.</source>
         <translation>The recipes are identical.</translation>
     </message>
-    <message numerus="yes">
-        <source>%n field(s) differ (highlighted).</source>
-        <translation><numerusform>%n field(s) differ (highlighted).</numerusform><numerusform>%n field(s) differ (highlighted).</numerusform></translation>
+    <message>
+        <source>Fields that differ (highlighted): %1</source>
+        <translation>Fields that differ (highlighted): %1</translation>
     </message>
 </context>
 <context>
@@ -229,7 +229,10 @@
     <name>GalleryView</name>
     <message numerus="yes">
         <source>Delete %n image(s)</source>
-        <translation><numerusform>Delete %n image(s)</numerusform><numerusform>Delete %n image(s)</numerusform></translation>
+        <translation>
+            <numerusform>Delete %n image(s)</numerusform>
+            <numerusform>Delete %n image(s)</numerusform>
+        </translation>
     </message>
     <message>
         <source>New board</source>
@@ -365,7 +368,10 @@
     </message>
     <message numerus="yes">
         <source>%n image(s)</source>
-        <translation><numerusform>%n image(s)</numerusform><numerusform>%n image(s)</numerusform></translation>
+        <translation>
+            <numerusform>%n image(s)</numerusform>
+            <numerusform>%n image(s)</numerusform>
+        </translation>
     </message>
     <message>
         <source>Select an image to see its recipe.</source>
@@ -373,7 +379,10 @@
     </message>
     <message numerus="yes">
         <source>%n images selected</source>
-        <translation><numerusform>%n images selected</numerusform><numerusform>%n images selected</numerusform></translation>
+        <translation>
+            <numerusform>%n images selected</numerusform>
+            <numerusform>%n images selected</numerusform>
+        </translation>
     </message>
     <message>
         <source>missing image %1</source>
@@ -429,7 +438,10 @@
     </message>
     <message numerus="yes">
         <source>Exported %n image(s) to %1</source>
-        <translation><numerusform>Exported %n image(s) to %1</numerusform><numerusform>Exported %n image(s) to %1</numerusform></translation>
+        <translation>
+            <numerusform>Exported %n image(s) to %1</numerusform>
+            <numerusform>Exported %n image(s) to %1</numerusform>
+        </translation>
     </message>
     <message>
         <source>Open Image</source>
@@ -497,6 +509,10 @@
     <message>
         <source>Model %1 is not available</source>
         <translation>Model %1 is not available</translation>
+    </message>
+    <message>
+        <source>[image]</source>
+        <translation>[image]</translation>
     </message>
 </context>
 <context>
@@ -924,7 +940,10 @@
     </message>
     <message numerus="yes">
         <source>%n dropped link(s) are not local files and were skipped.</source>
-        <translation><numerusform>%n dropped link(s) are not local files and were skipped.</numerusform><numerusform>%n dropped link(s) are not local files and were skipped.</numerusform></translation>
+        <translation>
+            <numerusform>%n dropped link(s) are not local files and were skipped.</numerusform>
+            <numerusform>%n dropped link(s) are not local files and were skipped.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Syntax error at line %1, column %2: %3</source>
@@ -1434,6 +1453,10 @@ Set it aside (it is renamed and kept) and start a new history?</translation>
     <message>
         <source>Add this prompt to the queue (Ctrl+Return)</source>
         <translation>Add this prompt to the queue (Ctrl+Return)</translation>
+    </message>
+    <message>
+        <source>Viewer</source>
+        <translation>Viewer</translation>
     </message>
 </context>
 <context>

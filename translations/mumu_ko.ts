@@ -78,10 +78,6 @@
         <source>tensor 'attention' is %1, expected F32</source>
         <translation>'attention' 텐서가 %1입니다(F32여야 함)</translation>
     </message>
-    <message numerus="yes">
-        <source>tensor 'attention' has %n dimension(s), expected 3 [segments, height, width]</source>
-        <translation><numerusform>'attention' 텐서의 차원이 %n개입니다(3개여야 함 [세그먼트, 높이, 너비])</numerusform></translation>
-    </message>
     <message>
         <source>tensor 'attention' has an empty shape [%1, %2, %3]</source>
         <translation>'attention' 텐서의 형태 [%1, %2, %3]이(가) 비어 있습니다</translation>
@@ -97,6 +93,10 @@
     <message>
         <source>tensor 'attention' holds a non-finite value at element %1</source>
         <translation>'attention' 텐서의 요소 %1에 유한하지 않은 값이 있습니다</translation>
+    </message>
+    <message>
+        <source>tensor 'attention' has rank %1, expected 3 [segments, height, width]</source>
+        <translation>'attention' 텐서의 차원이 %1입니다(3이어야 함 [세그먼트, 높이, 너비])</translation>
     </message>
 </context>
 <context>
@@ -204,9 +204,9 @@
         <source>The recipes are identical.</source>
         <translation>두 레시피가 동일합니다.</translation>
     </message>
-    <message numerus="yes">
-        <source>%n field(s) differ (highlighted).</source>
-        <translation><numerusform>%n개 항목이 다릅니다(강조 표시됨).</numerusform></translation>
+    <message>
+        <source>Fields that differ (highlighted): %1</source>
+        <translation>다른 항목(강조 표시됨): %1</translation>
     </message>
 </context>
 <context>
@@ -229,7 +229,9 @@
     <name>GalleryView</name>
     <message numerus="yes">
         <source>Delete %n image(s)</source>
-        <translation><numerusform>이미지 %n개 삭제</numerusform></translation>
+        <translation>
+            <numerusform>이미지 %n개 삭제</numerusform>
+        </translation>
     </message>
     <message>
         <source>New board</source>
@@ -365,7 +367,9 @@
     </message>
     <message numerus="yes">
         <source>%n image(s)</source>
-        <translation><numerusform>이미지 %n개</numerusform></translation>
+        <translation>
+            <numerusform>이미지 %n개</numerusform>
+        </translation>
     </message>
     <message>
         <source>Select an image to see its recipe.</source>
@@ -373,7 +377,9 @@
     </message>
     <message numerus="yes">
         <source>%n images selected</source>
-        <translation><numerusform>이미지 %n개 선택됨</numerusform></translation>
+        <translation>
+            <numerusform>이미지 %n개 선택됨</numerusform>
+        </translation>
     </message>
     <message>
         <source>missing image %1</source>
@@ -429,7 +435,9 @@
     </message>
     <message numerus="yes">
         <source>Exported %n image(s) to %1</source>
-        <translation><numerusform>이미지 %n개를 %1에 내보냈습니다</numerusform></translation>
+        <translation>
+            <numerusform>이미지 %n개를 %1에 내보냈습니다</numerusform>
+        </translation>
     </message>
     <message>
         <source>Open Image</source>
@@ -497,6 +505,10 @@
     <message>
         <source>Model %1 is not available</source>
         <translation>모델 %1을(를) 사용할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>[image]</source>
+        <translation>[이미지]</translation>
     </message>
 </context>
 <context>
@@ -924,7 +936,9 @@
     </message>
     <message numerus="yes">
         <source>%n dropped link(s) are not local files and were skipped.</source>
-        <translation><numerusform>끌어다 놓은 링크 %n개는 로컬 파일이 아니어서 건너뛰었습니다.</numerusform></translation>
+        <translation>
+            <numerusform>끌어다 놓은 링크 %n개는 로컬 파일이 아니어서 건너뛰었습니다.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Syntax error at line %1, column %2: %3</source>
@@ -1434,6 +1448,10 @@ Set it aside (it is renamed and kept) and start a new history?</source>
     <message>
         <source>Add this prompt to the queue (Ctrl+Return)</source>
         <translation>이 프롬프트를 대기열에 추가(Ctrl+Return)</translation>
+    </message>
+    <message>
+        <source>Viewer</source>
+        <translation>뷰어</translation>
     </message>
 </context>
 <context>

@@ -56,9 +56,11 @@ int runEval(const std::vector<std::string>& args) {
     std::cout << r.toJson().dump() << "\n";
   } else {
     std::printf("shapes suite, %d held-out prompts per question (%.0f s)\n", r.count, r.seconds);
-    std::printf("  (a)  object named in text            %5.1f %%\n", 100 * r.text);
-    std::printf("  (b)  object given only as an image   %5.1f %%\n", 100 * r.image);
-    std::printf("  (b0) (b) with the image removed      %5.1f %%   (baseline)\n", 100 * r.imageBaseline);
+    std::printf("                                       colour+shape  colour only\n");
+    std::printf("  (a)  object named in text            %5.1f %%      %5.1f %%\n", 100 * r.text, 100 * r.textColour);
+    std::printf("  (b)  object given only as an image   %5.1f %%      %5.1f %%\n", 100 * r.image, 100 * r.imageColour);
+    std::printf("  (b0) (b) with the image removed      %5.1f %%      %5.1f %%   (baseline)\n", 100 * r.imageBaseline,
+                100 * r.imageBaselineColour);
     std::printf("  (c)  style of a style reference      %5.1f %%   (4 styles: chance 25 %%)\n", 100 * r.style);
   }
   return 0;

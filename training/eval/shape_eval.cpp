@@ -26,7 +26,8 @@ std::string squeezeSpaces(const std::string& s) {
 
 nlohmann::json ShapeEvalResult::toJson() const {
   return {{"count", count},           {"text", text},   {"image", image}, {"image_baseline", imageBaseline},
-          {"style_reference", style}, {"seconds", seconds}};
+          {"style_reference", style}, {"text_colour", textColour}, {"image_colour", imageColour},
+          {"image_baseline_colour", imageBaselineColour}, {"seconds", seconds}};
 }
 
 ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
@@ -42,7 +43,12 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
   const std::vector<Style> styles{Style::Flat, Style::Inked, Style::Soft, Style::Pixelated};
   if (!o.imagesDir.empty()) std::filesystem::create_directories(o.imagesDir);
 
-  int hitText = 0, hitImage = 0, hitBaseline = 0, hitStyle = 0;
+  int hitText = 0, hitImage = 0, hitBaseline = 0, hitStyle = 0, colText = 0, colImage = 0, colBaseline = 0;
+  auto hasColour = [](const ShapeAnalysis& a, int colour) {
+    for (const auto& s : a.shapes)
+      if (s.colour == colour) return true;
+    return false;
+  };
   for (int i = 0; i < o.count; ++i) {
     Rng rng(o.seed * 1000003ULL + static_cast<uint64_t>(i));
     const Scene scene = sampleScene(world, rng);
@@ -70,16 +76,19 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
     };
     const std::string flat = ", in flat style";
     // (a) the object named only in words
-    if (run({GenerationSegment::makeText(cap.text + flat)}, "a-text").contains(obj.colour, obj.shape)) ++hitText;
+    const ShapeAnalysis a = run({GenerationSegment::makeText(cap.text + flat)}, "a-text");
+    hitText += a.contains(obj.colour, obj.shape);
+    colText += hasColour(a, obj.colour);
     // (b) the object given only as an image
     const ShapeAnalysis b = run({GenerationSegment::makeText(before), GenerationSegment::makeImage(reference),
                                  GenerationSegment::makeText(after + flat)},
                                 "b-image");
-    if (b.contains(obj.colour, obj.shape)) ++hitImage;
+    hitImage += b.contains(obj.colour, obj.shape);
+    colImage += hasColour(b, obj.colour);
     // (b0) the same prompt without its image
-    if (run({GenerationSegment::makeText(squeezeSpaces(before + after + flat))}, "b0-baseline")
-            .contains(obj.colour, obj.shape))
-      ++hitBaseline;
+    const ShapeAnalysis b0 = run({GenerationSegment::makeText(squeezeSpaces(before + after + flat))}, "b0-baseline");
+    hitBaseline += b0.contains(obj.colour, obj.shape);
+    colBaseline += hasColour(b0, obj.colour);
     // (c) the style given by a reference image
     if (run({GenerationSegment::makeText(cap.text + ", in the style of"), GenerationSegment::makeImage(styleRef)},
             (std::string("c-style-") + styleName(style)).c_str())
@@ -95,6 +104,7 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
   r.count = o.count;
   const double n = std::max(1, o.count);
   r.text = hitText / n, r.image = hitImage / n, r.imageBaseline = hitBaseline / n, r.style = hitStyle / n;
+  r.textColour = colText / n, r.imageColour = colImage / n, r.imageBaselineColour = colBaseline / n;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

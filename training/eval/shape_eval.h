@@ -34,7 +34,8 @@ struct ShapeEvalOptions {
 
 struct ShapeEvalResult {
   int count = 0;
-  double text = 0, image = 0, imageBaseline = 0, style = 0;  // shares in [0, 1]
+  double text = 0, image = 0, imageBaseline = 0, style = 0;  // shares in [0, 1]: colour and shape right
+  double textColour = 0, imageColour = 0, imageBaselineColour = 0;  // the colour alone right (a weaker bar)
   double seconds = 0;
   nlohmann::json toJson() const;
 };
