@@ -84,6 +84,17 @@ class GenerationWorker : public QObject {
     }
   }
 
+  // Loads `dir` ahead of the first job (the Studio opens ready to generate). A failure is not reported here: the
+  // first job that needs the model reports it on its item.
+  void preload(const std::string& dir) {
+    try {
+      ensureModel(dir);
+    } catch (...) {
+      model_.reset();
+      modelDir_.clear();
+    }
+  }
+
   // Lower this thread's (and its OpenMP team's, created from it) scheduling priority a little, so the GUI thread
   // wins the cores when both want them: the event loop stays smooth while a generation runs.
   void lowerPriority() {
@@ -91,16 +102,19 @@ class GenerationWorker : public QObject {
   }
 
  private:
+  void ensureModel(const std::string& dir) {
+    if (model_ && modelDir_ == dir) return;
+    model_.reset();  // free the old model before loading the next
+    modelDir_.clear();
+    model_ = openMumuPackage(dir, "auto");
+    modelDir_ = dir;
+    info_ = describeMumuModel(*model_);
+  }
+
   void runJob(const JobSpec& job) {
     if (!job.modelProblem.empty()) fail("", job.modelProblem);
     if (job.modelDir.empty()) fail("", "no model selected");
-    if (!model_ || modelDir_ != job.modelDir) {
-      model_.reset();  // free the old model before loading the next
-      modelDir_.clear();
-      model_ = openMumuPackage(job.modelDir, "auto");
-      modelDir_ = job.modelDir;
-      info_ = describeMumuModel(*model_);
-    }
+    ensureModel(job.modelDir);
     if (job.cancel->load()) return finish(job.id, GenerationJob::Cancelled, {});
 
     Prompt prompt = job.prompt;
@@ -419,6 +433,19 @@ void GenerationQueue::setPaused(bool paused) {
   if (!jobs_.isEmpty()) Q_EMIT dataChanged(index(0), index(static_cast<int>(jobs_.size()) - 1), {StateTextRole});
   Q_EMIT pausedChanged(paused);
   schedule();
+}
+
+void GenerationQueue::preload(const QString& modelId) {
+  QString dir;
+  if (std::optional<ModelEntry> entry = registry_ ? registry_->find(modelId) : std::nullopt) {
+    if (!entry->available || entry->kind == ModelEntry::Kind::SdxlIdefics2) return;
+    dir = entry->path;
+  } else {
+    dir = modelId.startsWith(QLatin1String("package:")) ? modelId.mid(8) : modelId;
+  }
+  if (dir.isEmpty() || !worker_) return;
+  GenerationWorker* w = worker_;
+  QMetaObject::invokeMethod(w, [w, d = dir.toStdString()] { w->preload(d); }, Qt::QueuedConnection);
 }
 
 void GenerationQueue::schedule() {

@@ -90,6 +90,8 @@ class GenerationQueue : public QAbstractListModel {
   // Removes finished, failed and cancelled jobs from the list.
   void clearFinished();
 
+  // Loads a model on the worker now, so the first Generate does not wait for it (errors surface on the first job).
+  void preload(const QString& modelId);
   // Paused: no new job starts (a running one finishes).
   void setPaused(bool paused);
   bool isPaused() const { return paused_; }

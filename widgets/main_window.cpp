@@ -183,6 +183,13 @@ void MainWindow::buildCreateWorkspace(QWidget* create) {
   settingsView_ = new SettingsPanel(registry_.get(), createSplitter_);
   settingsPanel_ = settingsView_;
   settingsPanel_->setObjectName("settingsPanel");
+  // The Studio opens ready to generate: the selected model (the shipped nano one by default) loads right away.
+  preloaded_ = settingsView_->settings().modelId;
+  queue_->preload(preloaded_);
+  connect(settingsView_, &SettingsPanel::settingsChanged, this, [this] {
+    const QString id = settingsView_->settings().modelId;
+    if (id != preloaded_) preloaded_ = id, queue_->preload(id);
+  });
 
   composerSplitter_->addWidget(composerArea_);
   composerSplitter_->addWidget(queueArea_);

@@ -244,6 +244,21 @@ class TestGenerationQueue : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(q.job(ok)->state, GenerationJob::Done, kTimeout);
   }
 
+  // Preloading is a hint: a good model is ready for the first job, a bad one fails that job with its message.
+  void preloadThenGenerate() {
+    QTemporaryDir out;
+    GenerationQueue q(out.path());
+    q.preload(tmp_.filePath("no-such-package"));
+    GenerationSettings bad = smallSettings();
+    bad.modelId = tmp_.filePath("no-such-package");
+    const int a = q.enqueue(parsePrompt("x"), bad);
+    QTRY_COMPARE_WITH_TIMEOUT(q.job(a)->state, GenerationJob::Failed, kTimeout);
+    QVERIFY2(q.job(a)->error.contains("no-such-package"), qPrintable(q.job(a)->error));
+    q.preload(package_);
+    const int b = q.enqueue(parsePrompt("x"), smallSettings());
+    QTRY_COMPARE_WITH_TIMEOUT(q.job(b)->state, GenerationJob::Done, kTimeout);
+  }
+
   void badRequestAndMissingReferenceFailTheItem() {
     QTemporaryDir out;
     GenerationQueue q(out.path());
