@@ -94,6 +94,19 @@ void writeImage(const std::string& path, const Image& image, const std::map<std:
     std::filesystem::remove(tmp);
     fail(path, "cannot write image (" + out->geterror() + ")");
   }
+  // Some writers (OIIO's PNG writer through libpng) do not report a short write: a full disk or a file-size limit
+  // leaves a truncated file behind a "success". Decoding it back is what proves the file is whole.
+  {
+    OIIO::ImageBuf back(tmp);
+    std::vector<uint8_t> pixels(image.pixels.size());
+    if (!back.read(0, 0, true, OIIO::TypeDesc::UINT8) || back.spec().width != image.width ||
+        back.spec().height != image.height ||
+        !back.get_pixels(back.roi(), OIIO::TypeDesc::UINT8, pixels.data())) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      fail(path, "cannot write image: the written file is incomplete (disk full?)");
+    }
+  }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {

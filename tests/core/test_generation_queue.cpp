@@ -1,5 +1,9 @@
 // test_generation_queue.cpp — the generation queue and model registry with a small random-weight package: jobs run
 // to PNGs with our recipe, cancel (pending and running), retry, reorder, pause, failures shown on the item.
+#include <sys/resource.h>
+
+#include <csignal>
+
 #include <QDir>
 #include <QDirIterator>
 #include <QMimeData>
@@ -242,6 +246,37 @@ class TestGenerationQueue : public QObject {
     // The queue goes on with the next job.
     const int ok = q.enqueue(parsePrompt("x"), smallSettings());
     QTRY_COMPARE_WITH_TIMEOUT(q.job(ok)->state, GenerationJob::Done, kTimeout);
+  }
+
+  // A full disk, simulated with a file-size limit (writes past it fail with EFBIG, as with ENOSPC): the item fails
+  // with a message, no PNG or temporary file is left, and the next job (with room again) succeeds.
+  void fullDiskFailsTheItemAndLeavesNothing() {
+    QTemporaryDir out;
+    GenerationQueue q(out.path());
+    q.preload(package_);  // the model loads before the limit
+    const int warm = q.enqueue(parsePrompt("x"), smallSettings());
+    QTRY_COMPARE_WITH_TIMEOUT(q.job(warm)->state, GenerationJob::Done, kTimeout);
+    const QStringList before = pngsUnder(out.path());
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+    rlimit tight = old;
+    tight.rlim_cur = 256;
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &tight), 0);
+    const int id = q.enqueue(parsePrompt("x"), smallSettings());
+    QTRY_VERIFY_WITH_TIMEOUT(q.job(id)->state != GenerationJob::Pending && q.job(id)->state != GenerationJob::Running,
+                             kTimeout);
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &old), 0);
+    QCOMPARE(q.job(id)->state, GenerationJob::Failed);
+    QVERIFY2(q.job(id)->error.contains("disk full"), qPrintable(q.job(id)->error));
+    qInfo("full disk message: %s", qPrintable(q.job(id)->error));
+    QCOMPARE(pngsUnder(out.path()), before);
+    QDirIterator it(out.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    int files = 0;
+    while (it.hasNext()) it.next(), ++files;
+    QCOMPARE(files, 2 * before.size());  // each earlier PNG and its attention record, nothing half-written
+    const int again = q.enqueue(parsePrompt("x"), smallSettings());
+    QTRY_COMPARE_WITH_TIMEOUT(q.job(again)->state, GenerationJob::Done, kTimeout);
   }
 
   // Preloading is a hint: a good model is ready for the first job, a bad one fails that job with its message.

@@ -1,4 +1,8 @@
 // test_history.cpp — the history database, asset store, thumbnail cache and recipe recovery (core/).
+#include <sys/resource.h>
+
+#include <csignal>
+
 #include <QBuffer>
 #include <QDir>
 #include <QFile>
@@ -115,6 +119,40 @@ class TestHistory : public QObject {
 
  private Q_SLOTS:
   void initTestCase() { QVERIFY(dir_.isValid()); }
+
+  // A full disk (simulated with a file-size limit at the database's current size): adding fails with a message,
+  // and every row already stored is still there, readable, once there is room again.
+  void fullDiskLosesNothingStored() {
+    QTemporaryDir d;
+    {
+      HistoryDb db;
+      QVERIFY2(db.openDataDir(d.path()), qPrintable(db.lastError()));
+      for (int i = 0; i < 20; ++i)
+        QVERIFY(db.add(makeRecipe(QString("a red fox number %1").arg(i), "nano", "ddim", quint64(i)),
+                       d.filePath(QString("img%1.png").arg(i))) > 0);
+    }
+    HistoryDb db;
+    QVERIFY2(db.openDataDir(d.path()), qPrintable(db.lastError()));
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+    rlimit tight = old;
+    tight.rlim_cur = 4096;  // below the database's size: any write that grows a file fails
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &tight), 0);
+    qint64 id = 0;
+    for (int i = 0; i < 200 && id >= 0; ++i)  // until the write-ahead log or the file would grow past the limit
+      id = db.add(makeRecipe(QString(2000, QChar('x')) + " big prompt", "nano", "ddim", 99), d.filePath("big.png"));
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &old), 0);
+    QVERIFY2(id < 0, "the limit was never hit");
+    QVERIFY2(!db.lastError().isEmpty(), "a message says why");
+    qInfo("full disk message: %s", qPrintable(db.lastError()));
+    db.close();
+    HistoryDb again;
+    QVERIFY2(again.openDataDir(d.path()), qPrintable(again.lastError()));
+    HistoryQuery q;
+    q.text = "fox";
+    QCOMPARE(again.count(q), 20);
+  }
 
   void addAndGet() {
     QTemporaryDir d;
