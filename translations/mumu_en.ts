@@ -2,7 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
-    <name>AssetStore</name>
+    <name>mumu::AssetStore</name>
     <message>
         <source>'%1': no such file</source>
         <translation>'%1': no such file</translation>
@@ -57,7 +57,7 @@
     </message>
 </context>
 <context>
-    <name>AttentionMapReader</name>
+    <name>mumu::AttentionMapReader</name>
     <message>
         <source>no attention record file given</source>
         <translation>no attention record file given</translation>
@@ -79,6 +79,10 @@
         <translation>tensor 'attention' is %1, expected F32</translation>
     </message>
     <message>
+        <source>tensor 'attention' has rank %1, expected 3 [segments, height, width]</source>
+        <translation>tensor 'attention' has rank %1, expected 3 [segments, height, width]</translation>
+    </message>
+    <message>
         <source>tensor 'attention' has an empty shape [%1, %2, %3]</source>
         <translation>tensor 'attention' has an empty shape [%1, %2, %3]</translation>
     </message>
@@ -94,13 +98,9 @@
         <source>tensor 'attention' holds a non-finite value at element %1</source>
         <translation>tensor 'attention' holds a non-finite value at element %1</translation>
     </message>
-    <message>
-        <source>tensor 'attention' has rank %1, expected 3 [segments, height, width]</source>
-        <translation>tensor 'attention' has rank %1, expected 3 [segments, height, width]</translation>
-    </message>
 </context>
 <context>
-    <name>ChipEditor</name>
+    <name>mumu::ChipEditor</name>
     <message>
         <source>Reference image — %1</source>
         <translation>Reference image — %1</translation>
@@ -147,7 +147,71 @@
     </message>
 </context>
 <context>
-    <name>CompareView</name>
+    <name>mumu::CompareView</name>
+    <message>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <source>Negative prompt</source>
+        <translation>Negative prompt</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>Sampler</translation>
+    </message>
+    <message>
+        <source>Schedule type</source>
+        <translation>Schedule type</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>Steps</translation>
+    </message>
+    <message>
+        <source>CFG scale</source>
+        <translation>CFG scale</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>Batch</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Model</translation>
+    </message>
+    <message>
+        <source>Model hash</source>
+        <translation>Model hash</translation>
+    </message>
+    <message>
+        <source>RNG</source>
+        <translation>RNG</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>Precision</translation>
+    </message>
+    <message>
+        <source>MUMU version</source>
+        <translation>MUMU version</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Created</translation>
+    </message>
     <message>
         <source>no recipe</source>
         <translation>no recipe</translation>
@@ -210,14 +274,14 @@
     </message>
 </context>
 <context>
-    <name>CropView</name>
+    <name>mumu::CropView</name>
     <message>
         <source>The image cannot be read.</source>
         <translation>The image cannot be read.</translation>
     </message>
 </context>
 <context>
-    <name>GalleryModel</name>
+    <name>mumu::GalleryModel</name>
     <message>
         <source>%1
 %2 · %3 · seed %4 · %5×%6</source>
@@ -226,7 +290,7 @@
     </message>
 </context>
 <context>
-    <name>GalleryView</name>
+    <name>mumu::GalleryView</name>
     <message numerus="yes">
         <source>Delete %n image(s)</source>
         <translation>
@@ -473,7 +537,15 @@
     </message>
 </context>
 <context>
-    <name>GenerationQueue</name>
+    <name>mumu::GenerationQueue</name>
+    <message>
+        <source>Unknown error</source>
+        <translation>Unknown error</translation>
+    </message>
+    <message>
+        <source>Could not save the image: %1</source>
+        <translation>Could not save the image: %1</translation>
+    </message>
     <message>
         <source>Paused</source>
         <translation>Paused</translation>
@@ -507,16 +579,16 @@
         <translation>Cancelled</translation>
     </message>
     <message>
-        <source>Model %1 is not available</source>
-        <translation>Model %1 is not available</translation>
-    </message>
-    <message>
         <source>[image]</source>
         <translation>[image]</translation>
     </message>
+    <message>
+        <source>Model %1 is not available</source>
+        <translation>Model %1 is not available</translation>
+    </message>
 </context>
 <context>
-    <name>HistoryDb</name>
+    <name>mumu::HistoryDb</name>
     <message>
         <source>the history database '%1' is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</source>
         <translation>the history database '%1' is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</translation>
@@ -723,7 +795,7 @@
     </message>
 </context>
 <context>
-    <name>ImageViewer</name>
+    <name>mumu::ImageViewer</name>
     <message>
         <source>missing</source>
         <translation>missing</translation>
@@ -795,507 +867,6 @@
     <message>
         <source>Hover a phrase or reference image to see the region of the image it drove.</source>
         <translation>Hover a phrase or reference image to see the region of the image it drove.</translation>
-    </message>
-</context>
-<context>
-    <name>ModelRegistry</name>
-    <message>
-        <source>No mumu.json in %1</source>
-        <translation>No mumu.json in %1</translation>
-    </message>
-    <message>
-        <source>Default</source>
-        <translation>Default</translation>
-    </message>
-    <message>
-        <source>The nano model is not installed (looked in: %1)</source>
-        <translation>The nano model is not installed (looked in: %1)</translation>
-    </message>
-    <message>
-        <source>SDXL checkpoint not found: %1</source>
-        <translation>SDXL checkpoint not found: %1</translation>
-    </message>
-    <message>
-        <source>Idefics2 folder not found: %1</source>
-        <translation>Idefics2 folder not found: %1</translation>
-    </message>
-    <message>
-        <source>An SDXL checkpoint with Idefics2 needs a trained MUMU connector; import a MUMU package that uses them instead</source>
-        <translation>An SDXL checkpoint with Idefics2 needs a trained MUMU connector; import a MUMU package that uses them instead</translation>
-    </message>
-    <message>
-        <source>Not an Idefics2 folder (no config.json): %1</source>
-        <translation>Not an Idefics2 folder (no config.json): %1</translation>
-    </message>
-</context>
-<context>
-    <name>PromptComposer</name>
-    <message>
-        <source>%1 does not exist.</source>
-        <translation>%1 does not exist.</translation>
-    </message>
-    <message>
-        <source>%1 is a folder, not an image.</source>
-        <translation>%1 is a folder, not an image.</translation>
-    </message>
-    <message>
-        <source>%1 is empty (0 bytes).</source>
-        <translation>%1 is empty (0 bytes).</translation>
-    </message>
-    <message>
-        <source>%1 cannot be read: %2</source>
-        <translation>%1 cannot be read: %2</translation>
-    </message>
-    <message>
-        <source>%1 is not an image (or a format that cannot be read).</source>
-        <translation>%1 is not an image (or a format that cannot be read).</translation>
-    </message>
-    <message>
-        <source>%1 cannot be decoded as an image: %2</source>
-        <translation>%1 cannot be decoded as an image: %2</translation>
-    </message>
-    <message>
-        <source>Weight: %1</source>
-        <translation>Weight: %1</translation>
-    </message>
-    <message>
-        <source>Crop: %1</source>
-        <translation>Crop: %1</translation>
-    </message>
-    <message>
-        <source>Note: %1</source>
-        <translation>Note: %1</translation>
-    </message>
-    <message>
-        <source>Double-click to edit, drag to move.</source>
-        <translation>Double-click to edit, drag to move.</translation>
-    </message>
-    <message>
-        <source>Undo</source>
-        <translation>Undo</translation>
-    </message>
-    <message>
-        <source>Undo the last edit of the prompt</source>
-        <translation>Undo the last edit of the prompt</translation>
-    </message>
-    <message>
-        <source>Redo</source>
-        <translation>Redo</translation>
-    </message>
-    <message>
-        <source>Redo the edit that was undone</source>
-        <translation>Redo the edit that was undone</translation>
-    </message>
-    <message>
-        <source>Syntax</source>
-        <translation>Syntax</translation>
-    </message>
-    <message>
-        <source>Show and edit the prompt as text, with [img:path:weight@x,y,w,h] for images</source>
-        <translation>Show and edit the prompt as text, with [img:path:weight@x,y,w,h] for images</translation>
-    </message>
-    <message>
-        <source>Describe the image. Drop or paste reference images where they belong among the words. Ctrl+Return generates.</source>
-        <translation>Describe the image. Drop or paste reference images where they belong among the words. Ctrl+Return generates.</translation>
-    </message>
-    <message>
-        <source>a photo of [img:cat.png] (wearing a red hat:1.3)</source>
-        <translation>a photo of [img:cat.png] (wearing a red hat:1.3)</translation>
-    </message>
-    <message>
-        <source>%1 could not be stored.</source>
-        <translation>%1 could not be stored.</translation>
-    </message>
-    <message>
-        <source>Nothing was added.</source>
-        <translation>Nothing was added.</translation>
-    </message>
-    <message>
-        <source>Some images were not added.</source>
-        <translation>Some images were not added.</translation>
-    </message>
-    <message>
-        <source>The pasted image is empty; nothing was added.</source>
-        <translation>The pasted image is empty; nothing was added.</translation>
-    </message>
-    <message>
-        <source>Cannot paste the image: there is no asset store to keep it in. Drop an image file instead.</source>
-        <translation>Cannot paste the image: there is no asset store to keep it in. Drop an image file instead.</translation>
-    </message>
-    <message>
-        <source>The pasted image could not be stored: %1</source>
-        <translation>The pasted image could not be stored: %1</translation>
-    </message>
-    <message>
-        <source>Select the words to weight first.</source>
-        <translation>Select the words to weight first.</translation>
-    </message>
-    <message>
-        <source>The dropped prompt could not be read: %1</source>
-        <translation>The dropped prompt could not be read: %1</translation>
-    </message>
-    <message>
-        <source>Only image files on this computer can be dropped; nothing was added.</source>
-        <translation>Only image files on this computer can be dropped; nothing was added.</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n dropped link(s) are not local files and were skipped.</source>
-        <translation>
-            <numerusform>%n dropped link(s) are not local files and were skipped.</numerusform>
-            <numerusform>%n dropped link(s) are not local files and were skipped.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Syntax error at line %1, column %2: %3</source>
-        <translation>Syntax error at line %1, column %2: %3</translation>
-    </message>
-    <message>
-        <source>Edit reference image…</source>
-        <translation>Edit reference image…</translation>
-    </message>
-    <message>
-        <source>Remove reference image</source>
-        <translation>Remove reference image</translation>
-    </message>
-    <message>
-        <source>Weight…</source>
-        <translation>Weight…</translation>
-    </message>
-    <message>
-        <source>Phrase weight</source>
-        <translation>Phrase weight</translation>
-    </message>
-    <message>
-        <source>Weight of the selected words (1 = normal, 0 = ignored):</source>
-        <translation>Weight of the selected words (1 = normal, 0 = ignored):</translation>
-    </message>
-</context>
-<context>
-    <name>QueueView</name>
-    <message>
-        <source>Cancel</source>
-        <translation>Cancel</translation>
-    </message>
-    <message>
-        <source>Cancel the selected job (a running one stops after its current step)</source>
-        <translation>Cancel the selected job (a running one stops after its current step)</translation>
-    </message>
-    <message>
-        <source>Cancel all</source>
-        <translation>Cancel all</translation>
-    </message>
-    <message>
-        <source>Retry</source>
-        <translation>Retry</translation>
-    </message>
-    <message>
-        <source>Queue a failed or cancelled job again with the same settings and seed</source>
-        <translation>Queue a failed or cancelled job again with the same settings and seed</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>Resume</translation>
-    </message>
-    <message>
-        <source>Pause</source>
-        <translation>Pause</translation>
-    </message>
-    <message>
-        <source>Start the waiting jobs again</source>
-        <translation>Start the waiting jobs again</translation>
-    </message>
-    <message>
-        <source>Start no new jobs until resumed (the running job finishes)</source>
-        <translation>Start no new jobs until resumed (the running job finishes)</translation>
-    </message>
-    <message>
-        <source>Up</source>
-        <translation>Up</translation>
-    </message>
-    <message>
-        <source>Move the selected job earlier</source>
-        <translation>Move the selected job earlier</translation>
-    </message>
-    <message>
-        <source>Down</source>
-        <translation>Down</translation>
-    </message>
-    <message>
-        <source>Move the selected job later</source>
-        <translation>Move the selected job later</translation>
-    </message>
-    <message>
-        <source>Clear finished</source>
-        <translation>Clear finished</translation>
-    </message>
-</context>
-<context>
-    <name>RecipeRecoverer</name>
-    <message>
-        <source>'%1': no such file</source>
-        <translation>'%1': no such file</translation>
-    </message>
-    <message>
-        <source>'%1' is empty (0 bytes)</source>
-        <translation>'%1' is empty (0 bytes)</translation>
-    </message>
-    <message>
-        <source>'%1' cannot be read: %2</source>
-        <translation>'%1' cannot be read: %2</translation>
-    </message>
-    <message>
-        <source>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</source>
-        <translation>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</translation>
-    </message>
-    <message>
-        <source>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</source>
-        <translation>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</translation>
-    </message>
-    <message>
-        <source>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</source>
-        <translation>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</translation>
-    </message>
-    <message>
-        <source>Cannot read the recipe of '%1': %2</source>
-        <translation>Cannot read the recipe of '%1': %2</translation>
-    </message>
-</context>
-<context>
-    <name>SettingsPanel</name>
-    <message>
-        <source>Save preset</source>
-        <translation>Save preset</translation>
-    </message>
-    <message>
-        <source>Preset name:</source>
-        <translation>Preset name:</translation>
-    </message>
-    <message>
-        <source>%1 (unavailable)</source>
-        <translation>%1 (unavailable)</translation>
-    </message>
-    <message>
-        <source>Default</source>
-        <translation>Default</translation>
-    </message>
-    <message>
-        <source>Lock</source>
-        <translation>Lock</translation>
-    </message>
-    <message>
-        <source>Seed locked: every generation uses this seed (click for a random seed each time)</source>
-        <translation>Seed locked: every generation uses this seed (click for a random seed each time)</translation>
-    </message>
-    <message>
-        <source>Random seed for every generation (click to lock the seed shown)</source>
-        <translation>Random seed for every generation (click to lock the seed shown)</translation>
-    </message>
-    <message>
-        <source>%1 (not in the model list)</source>
-        <translation>%1 (not in the model list)</translation>
-    </message>
-    <message>
-        <source>Import a MUMU model package (folder with mumu.json)</source>
-        <translation>Import a MUMU model package (folder with mumu.json)</translation>
-    </message>
-    <message>
-        <source>Import model</source>
-        <translation>Import model</translation>
-    </message>
-    <message>
-        <source>This folder is not a usable MUMU package:
-%1</source>
-        <translation>This folder is not a usable MUMU package:
-%1</translation>
-    </message>
-    <message>
-        <source>SDXL checkpoint</source>
-        <translation>SDXL checkpoint</translation>
-    </message>
-    <message>
-        <source>Safetensors (*.safetensors);;All files (*)</source>
-        <translation>Safetensors (*.safetensors);;All files (*)</translation>
-    </message>
-    <message>
-        <source>Idefics2 folder</source>
-        <translation>Idefics2 folder</translation>
-    </message>
-    <message>
-        <source>Add model</source>
-        <translation>Add model</translation>
-    </message>
-    <message>
-        <source>&amp;Model</source>
-        <translation>&amp;Model</translation>
-    </message>
-    <message>
-        <source>Pre&amp;set</source>
-        <translation>Pre&amp;set</translation>
-    </message>
-    <message>
-        <source>S&amp;ampler</source>
-        <translation>S&amp;ampler</translation>
-    </message>
-    <message>
-        <source>S&amp;teps</source>
-        <translation>S&amp;teps</translation>
-    </message>
-    <message>
-        <source>&amp;CFG scale</source>
-        <translation>&amp;CFG scale</translation>
-    </message>
-    <message>
-        <source>S&amp;eed</source>
-        <translation>S&amp;eed</translation>
-    </message>
-    <message>
-        <source>Si&amp;ze</source>
-        <translation>Si&amp;ze</translation>
-    </message>
-    <message>
-        <source>&amp;Batch</source>
-        <translation>&amp;Batch</translation>
-    </message>
-    <message>
-        <source>&amp;Negative prompt</source>
-        <translation>&amp;Negative prompt</translation>
-    </message>
-    <message>
-        <source>Model default</source>
-        <translation>Model default</translation>
-    </message>
-    <message>
-        <source>Draw a new random seed</source>
-        <translation>Draw a new random seed</translation>
-    </message>
-    <message>
-        <source>Apply</source>
-        <translation>Apply</translation>
-    </message>
-    <message>
-        <source>Save…</source>
-        <translation>Save…</translation>
-    </message>
-    <message>
-        <source>What the image should not show (text and [img:…] references)</source>
-        <translation>What the image should not show (text and [img:…] references)</translation>
-    </message>
-    <message>
-        <source>Import MUMU package…</source>
-        <translation>Import MUMU package…</translation>
-    </message>
-    <message>
-        <source>Add SDXL checkpoint + Idefics2…</source>
-        <translation>Add SDXL checkpoint + Idefics2…</translation>
-    </message>
-    <message>
-        <source>Remove from list</source>
-        <translation>Remove from list</translation>
-    </message>
-    <message>
-        <source>Rescan models</source>
-        <translation>Rescan models</translation>
-    </message>
-    <message>
-        <source>Import or remove models</source>
-        <translation>Import or remove models</translation>
-    </message>
-</context>
-<context>
-    <name>ZoomView</name>
-    <message>
-        <source>no file given</source>
-        <translation>no file given</translation>
-    </message>
-    <message>
-        <source>no such file</source>
-        <translation>no such file</translation>
-    </message>
-    <message>
-        <source>the file is empty (0 bytes)</source>
-        <translation>the file is empty (0 bytes)</translation>
-    </message>
-    <message>
-        <source>Cannot open the image %1: %2</source>
-        <translation>Cannot open the image %1: %2</translation>
-    </message>
-</context>
-<context>
-    <name>mumu::CompareView</name>
-    <message>
-        <source>Prompt</source>
-        <translation>Prompt</translation>
-    </message>
-    <message>
-        <source>Negative prompt</source>
-        <translation>Negative prompt</translation>
-    </message>
-    <message>
-        <source>Sampler</source>
-        <translation>Sampler</translation>
-    </message>
-    <message>
-        <source>Schedule type</source>
-        <translation>Schedule type</translation>
-    </message>
-    <message>
-        <source>Steps</source>
-        <translation>Steps</translation>
-    </message>
-    <message>
-        <source>CFG scale</source>
-        <translation>CFG scale</translation>
-    </message>
-    <message>
-        <source>Seed</source>
-        <translation>Seed</translation>
-    </message>
-    <message>
-        <source>Size</source>
-        <translation>Size</translation>
-    </message>
-    <message>
-        <source>Batch</source>
-        <translation>Batch</translation>
-    </message>
-    <message>
-        <source>Model</source>
-        <translation>Model</translation>
-    </message>
-    <message>
-        <source>Model hash</source>
-        <translation>Model hash</translation>
-    </message>
-    <message>
-        <source>RNG</source>
-        <translation>RNG</translation>
-    </message>
-    <message>
-        <source>Device</source>
-        <translation>Device</translation>
-    </message>
-    <message>
-        <source>Precision</source>
-        <translation>Precision</translation>
-    </message>
-    <message>
-        <source>MUMU version</source>
-        <translation>MUMU version</translation>
-    </message>
-    <message>
-        <source>Created</source>
-        <translation>Created</translation>
-    </message>
-</context>
-<context>
-    <name>mumu::GenerationQueue</name>
-    <message>
-        <source>Unknown error</source>
-        <translation>Unknown error</translation>
-    </message>
-    <message>
-        <source>Could not save the image: %1</source>
-        <translation>Could not save the image: %1</translation>
     </message>
 </context>
 <context>
@@ -1460,6 +1031,179 @@ Set it aside (it is renamed and kept) and start a new history?</translation>
     </message>
 </context>
 <context>
+    <name>mumu::ModelRegistry</name>
+    <message>
+        <source>No mumu.json in %1</source>
+        <translation>No mumu.json in %1</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>Default</translation>
+    </message>
+    <message>
+        <source>The nano model is not installed (looked in: %1)</source>
+        <translation>The nano model is not installed (looked in: %1)</translation>
+    </message>
+    <message>
+        <source>SDXL checkpoint not found: %1</source>
+        <translation>SDXL checkpoint not found: %1</translation>
+    </message>
+    <message>
+        <source>Idefics2 folder not found: %1</source>
+        <translation>Idefics2 folder not found: %1</translation>
+    </message>
+    <message>
+        <source>An SDXL checkpoint with Idefics2 needs a trained MUMU connector; import a MUMU package that uses them instead</source>
+        <translation>An SDXL checkpoint with Idefics2 needs a trained MUMU connector; import a MUMU package that uses them instead</translation>
+    </message>
+    <message>
+        <source>Not an Idefics2 folder (no config.json): %1</source>
+        <translation>Not an Idefics2 folder (no config.json): %1</translation>
+    </message>
+</context>
+<context>
+    <name>mumu::PromptComposer</name>
+    <message>
+        <source>%1 does not exist.</source>
+        <translation>%1 does not exist.</translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not an image.</source>
+        <translation>%1 is a folder, not an image.</translation>
+    </message>
+    <message>
+        <source>%1 is empty (0 bytes).</source>
+        <translation>%1 is empty (0 bytes).</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read: %2</source>
+        <translation>%1 cannot be read: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not an image (or a format that cannot be read).</source>
+        <translation>%1 is not an image (or a format that cannot be read).</translation>
+    </message>
+    <message>
+        <source>%1 cannot be decoded as an image: %2</source>
+        <translation>%1 cannot be decoded as an image: %2</translation>
+    </message>
+    <message>
+        <source>Weight: %1</source>
+        <translation>Weight: %1</translation>
+    </message>
+    <message>
+        <source>Crop: %1</source>
+        <translation>Crop: %1</translation>
+    </message>
+    <message>
+        <source>Note: %1</source>
+        <translation>Note: %1</translation>
+    </message>
+    <message>
+        <source>Double-click to edit, drag to move.</source>
+        <translation>Double-click to edit, drag to move.</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <source>Undo the last edit of the prompt</source>
+        <translation>Undo the last edit of the prompt</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>Redo</translation>
+    </message>
+    <message>
+        <source>Redo the edit that was undone</source>
+        <translation>Redo the edit that was undone</translation>
+    </message>
+    <message>
+        <source>Syntax</source>
+        <translation>Syntax</translation>
+    </message>
+    <message>
+        <source>Show and edit the prompt as text, with [img:path:weight@x,y,w,h] for images</source>
+        <translation>Show and edit the prompt as text, with [img:path:weight@x,y,w,h] for images</translation>
+    </message>
+    <message>
+        <source>Describe the image. Drop or paste reference images where they belong among the words. Ctrl+Return generates.</source>
+        <translation>Describe the image. Drop or paste reference images where they belong among the words. Ctrl+Return generates.</translation>
+    </message>
+    <message>
+        <source>a photo of [img:cat.png] (wearing a red hat:1.3)</source>
+        <translation>a photo of [img:cat.png] (wearing a red hat:1.3)</translation>
+    </message>
+    <message>
+        <source>%1 could not be stored.</source>
+        <translation>%1 could not be stored.</translation>
+    </message>
+    <message>
+        <source>Nothing was added.</source>
+        <translation>Nothing was added.</translation>
+    </message>
+    <message>
+        <source>Some images were not added.</source>
+        <translation>Some images were not added.</translation>
+    </message>
+    <message>
+        <source>The pasted image is empty; nothing was added.</source>
+        <translation>The pasted image is empty; nothing was added.</translation>
+    </message>
+    <message>
+        <source>Cannot paste the image: there is no asset store to keep it in. Drop an image file instead.</source>
+        <translation>Cannot paste the image: there is no asset store to keep it in. Drop an image file instead.</translation>
+    </message>
+    <message>
+        <source>The pasted image could not be stored: %1</source>
+        <translation>The pasted image could not be stored: %1</translation>
+    </message>
+    <message>
+        <source>Select the words to weight first.</source>
+        <translation>Select the words to weight first.</translation>
+    </message>
+    <message>
+        <source>The dropped prompt could not be read: %1</source>
+        <translation>The dropped prompt could not be read: %1</translation>
+    </message>
+    <message>
+        <source>Only image files on this computer can be dropped; nothing was added.</source>
+        <translation>Only image files on this computer can be dropped; nothing was added.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n dropped link(s) are not local files and were skipped.</source>
+        <translation>
+            <numerusform>%n dropped link(s) are not local files and were skipped.</numerusform>
+            <numerusform>%n dropped link(s) are not local files and were skipped.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Syntax error at line %1, column %2: %3</source>
+        <translation>Syntax error at line %1, column %2: %3</translation>
+    </message>
+    <message>
+        <source>Edit reference image…</source>
+        <translation>Edit reference image…</translation>
+    </message>
+    <message>
+        <source>Remove reference image</source>
+        <translation>Remove reference image</translation>
+    </message>
+    <message>
+        <source>Weight…</source>
+        <translation>Weight…</translation>
+    </message>
+    <message>
+        <source>Phrase weight</source>
+        <translation>Phrase weight</translation>
+    </message>
+    <message>
+        <source>Weight of the selected words (1 = normal, 0 = ignored):</source>
+        <translation>Weight of the selected words (1 = normal, 0 = ignored):</translation>
+    </message>
+</context>
+<context>
     <name>mumu::PromptDocument</name>
     <message>
         <source>Cannot read %1: %2</source>
@@ -1471,6 +1215,253 @@ Set it aside (it is renamed and kept) and start a new history?</translation>
     <message>
         <source>seed %1</source>
         <translation>seed %1</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Cancel the selected job (a running one stops after its current step)</source>
+        <translation>Cancel the selected job (a running one stops after its current step)</translation>
+    </message>
+    <message>
+        <source>Cancel all</source>
+        <translation>Cancel all</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Retry</translation>
+    </message>
+    <message>
+        <source>Queue a failed or cancelled job again with the same settings and seed</source>
+        <translation>Queue a failed or cancelled job again with the same settings and seed</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>Start the waiting jobs again</source>
+        <translation>Start the waiting jobs again</translation>
+    </message>
+    <message>
+        <source>Start no new jobs until resumed (the running job finishes)</source>
+        <translation>Start no new jobs until resumed (the running job finishes)</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>Up</translation>
+    </message>
+    <message>
+        <source>Move the selected job earlier</source>
+        <translation>Move the selected job earlier</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>Down</translation>
+    </message>
+    <message>
+        <source>Move the selected job later</source>
+        <translation>Move the selected job later</translation>
+    </message>
+    <message>
+        <source>Clear finished</source>
+        <translation>Clear finished</translation>
+    </message>
+</context>
+<context>
+    <name>mumu::RecipeRecoverer</name>
+    <message>
+        <source>'%1': no such file</source>
+        <translation>'%1': no such file</translation>
+    </message>
+    <message>
+        <source>'%1' is empty (0 bytes)</source>
+        <translation>'%1' is empty (0 bytes)</translation>
+    </message>
+    <message>
+        <source>'%1' cannot be read: %2</source>
+        <translation>'%1' cannot be read: %2</translation>
+    </message>
+    <message>
+        <source>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</source>
+        <translation>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</translation>
+    </message>
+    <message>
+        <source>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</source>
+        <translation>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</translation>
+    </message>
+    <message>
+        <source>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</source>
+        <translation>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</translation>
+    </message>
+    <message>
+        <source>Cannot read the recipe of '%1': %2</source>
+        <translation>Cannot read the recipe of '%1': %2</translation>
+    </message>
+</context>
+<context>
+    <name>mumu::SettingsPanel</name>
+    <message>
+        <source>Save preset</source>
+        <translation>Save preset</translation>
+    </message>
+    <message>
+        <source>Preset name:</source>
+        <translation>Preset name:</translation>
+    </message>
+    <message>
+        <source>%1 (unavailable)</source>
+        <translation>%1 (unavailable)</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>Default</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Lock</translation>
+    </message>
+    <message>
+        <source>Seed locked: every generation uses this seed (click for a random seed each time)</source>
+        <translation>Seed locked: every generation uses this seed (click for a random seed each time)</translation>
+    </message>
+    <message>
+        <source>Random seed for every generation (click to lock the seed shown)</source>
+        <translation>Random seed for every generation (click to lock the seed shown)</translation>
+    </message>
+    <message>
+        <source>%1 (not in the model list)</source>
+        <translation>%1 (not in the model list)</translation>
+    </message>
+    <message>
+        <source>Import a MUMU model package (folder with mumu.json)</source>
+        <translation>Import a MUMU model package (folder with mumu.json)</translation>
+    </message>
+    <message>
+        <source>Import model</source>
+        <translation>Import model</translation>
+    </message>
+    <message>
+        <source>This folder is not a usable MUMU package:
+%1</source>
+        <translation>This folder is not a usable MUMU package:
+%1</translation>
+    </message>
+    <message>
+        <source>SDXL checkpoint</source>
+        <translation>SDXL checkpoint</translation>
+    </message>
+    <message>
+        <source>Safetensors (*.safetensors);;All files (*)</source>
+        <translation>Safetensors (*.safetensors);;All files (*)</translation>
+    </message>
+    <message>
+        <source>Idefics2 folder</source>
+        <translation>Idefics2 folder</translation>
+    </message>
+    <message>
+        <source>Add model</source>
+        <translation>Add model</translation>
+    </message>
+    <message>
+        <source>&amp;Model</source>
+        <translation>&amp;Model</translation>
+    </message>
+    <message>
+        <source>Pre&amp;set</source>
+        <translation>Pre&amp;set</translation>
+    </message>
+    <message>
+        <source>S&amp;ampler</source>
+        <translation>S&amp;ampler</translation>
+    </message>
+    <message>
+        <source>S&amp;teps</source>
+        <translation>S&amp;teps</translation>
+    </message>
+    <message>
+        <source>&amp;CFG scale</source>
+        <translation>&amp;CFG scale</translation>
+    </message>
+    <message>
+        <source>S&amp;eed</source>
+        <translation>S&amp;eed</translation>
+    </message>
+    <message>
+        <source>Si&amp;ze</source>
+        <translation>Si&amp;ze</translation>
+    </message>
+    <message>
+        <source>&amp;Batch</source>
+        <translation>&amp;Batch</translation>
+    </message>
+    <message>
+        <source>&amp;Negative prompt</source>
+        <translation>&amp;Negative prompt</translation>
+    </message>
+    <message>
+        <source>Model default</source>
+        <translation>Model default</translation>
+    </message>
+    <message>
+        <source>Draw a new random seed</source>
+        <translation>Draw a new random seed</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Apply</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>Save…</translation>
+    </message>
+    <message>
+        <source>What the image should not show (text and [img:…] references)</source>
+        <translation>What the image should not show (text and [img:…] references)</translation>
+    </message>
+    <message>
+        <source>Import MUMU package…</source>
+        <translation>Import MUMU package…</translation>
+    </message>
+    <message>
+        <source>Add SDXL checkpoint + Idefics2…</source>
+        <translation>Add SDXL checkpoint + Idefics2…</translation>
+    </message>
+    <message>
+        <source>Remove from list</source>
+        <translation>Remove from list</translation>
+    </message>
+    <message>
+        <source>Rescan models</source>
+        <translation>Rescan models</translation>
+    </message>
+    <message>
+        <source>Import or remove models</source>
+        <translation>Import or remove models</translation>
+    </message>
+</context>
+<context>
+    <name>mumu::ZoomView</name>
+    <message>
+        <source>no file given</source>
+        <translation>no file given</translation>
+    </message>
+    <message>
+        <source>no such file</source>
+        <translation>no such file</translation>
+    </message>
+    <message>
+        <source>the file is empty (0 bytes)</source>
+        <translation>the file is empty (0 bytes)</translation>
+    </message>
+    <message>
+        <source>Cannot open the image %1: %2</source>
+        <translation>Cannot open the image %1: %2</translation>
     </message>
 </context>
 </TS>

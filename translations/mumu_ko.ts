@@ -2,7 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
-    <name>AssetStore</name>
+    <name>mumu::AssetStore</name>
     <message>
         <source>'%1': no such file</source>
         <translation>'%1': 파일이 없습니다</translation>
@@ -57,7 +57,7 @@
     </message>
 </context>
 <context>
-    <name>AttentionMapReader</name>
+    <name>mumu::AttentionMapReader</name>
     <message>
         <source>no attention record file given</source>
         <translation>어텐션 기록 파일이 지정되지 않았습니다</translation>
@@ -79,6 +79,10 @@
         <translation>'attention' 텐서가 %1입니다(F32여야 함)</translation>
     </message>
     <message>
+        <source>tensor 'attention' has rank %1, expected 3 [segments, height, width]</source>
+        <translation>'attention' 텐서의 차원이 %1입니다(3이어야 함 [세그먼트, 높이, 너비])</translation>
+    </message>
+    <message>
         <source>tensor 'attention' has an empty shape [%1, %2, %3]</source>
         <translation>'attention' 텐서의 형태 [%1, %2, %3]이(가) 비어 있습니다</translation>
     </message>
@@ -94,13 +98,9 @@
         <source>tensor 'attention' holds a non-finite value at element %1</source>
         <translation>'attention' 텐서의 요소 %1에 유한하지 않은 값이 있습니다</translation>
     </message>
-    <message>
-        <source>tensor 'attention' has rank %1, expected 3 [segments, height, width]</source>
-        <translation>'attention' 텐서의 차원이 %1입니다(3이어야 함 [세그먼트, 높이, 너비])</translation>
-    </message>
 </context>
 <context>
-    <name>ChipEditor</name>
+    <name>mumu::ChipEditor</name>
     <message>
         <source>Reference image — %1</source>
         <translation>참조 이미지 — %1</translation>
@@ -147,7 +147,71 @@
     </message>
 </context>
 <context>
-    <name>CompareView</name>
+    <name>mumu::CompareView</name>
+    <message>
+        <source>Prompt</source>
+        <translation>프롬프트</translation>
+    </message>
+    <message>
+        <source>Negative prompt</source>
+        <translation>네거티브 프롬프트</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>샘플러</translation>
+    </message>
+    <message>
+        <source>Schedule type</source>
+        <translation>스케줄 유형</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>스텝</translation>
+    </message>
+    <message>
+        <source>CFG scale</source>
+        <translation>CFG 스케일</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>시드</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>크기</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>배치</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>모델</translation>
+    </message>
+    <message>
+        <source>Model hash</source>
+        <translation>모델 해시</translation>
+    </message>
+    <message>
+        <source>RNG</source>
+        <translation>RNG</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>장치</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>정밀도</translation>
+    </message>
+    <message>
+        <source>MUMU version</source>
+        <translation>MUMU 버전</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>생성 일시</translation>
+    </message>
     <message>
         <source>no recipe</source>
         <translation>레시피 없음</translation>
@@ -210,14 +274,14 @@
     </message>
 </context>
 <context>
-    <name>CropView</name>
+    <name>mumu::CropView</name>
     <message>
         <source>The image cannot be read.</source>
         <translation>이미지를 읽을 수 없습니다.</translation>
     </message>
 </context>
 <context>
-    <name>GalleryModel</name>
+    <name>mumu::GalleryModel</name>
     <message>
         <source>%1
 %2 · %3 · seed %4 · %5×%6</source>
@@ -226,7 +290,7 @@
     </message>
 </context>
 <context>
-    <name>GalleryView</name>
+    <name>mumu::GalleryView</name>
     <message numerus="yes">
         <source>Delete %n image(s)</source>
         <translation>
@@ -469,7 +533,15 @@
     </message>
 </context>
 <context>
-    <name>GenerationQueue</name>
+    <name>mumu::GenerationQueue</name>
+    <message>
+        <source>Unknown error</source>
+        <translation>알 수 없는 오류</translation>
+    </message>
+    <message>
+        <source>Could not save the image: %1</source>
+        <translation>이미지를 저장할 수 없습니다: %1</translation>
+    </message>
     <message>
         <source>Paused</source>
         <translation>일시 정지됨</translation>
@@ -503,16 +575,16 @@
         <translation>취소됨</translation>
     </message>
     <message>
-        <source>Model %1 is not available</source>
-        <translation>모델 %1을(를) 사용할 수 없습니다</translation>
-    </message>
-    <message>
         <source>[image]</source>
         <translation>[이미지]</translation>
     </message>
+    <message>
+        <source>Model %1 is not available</source>
+        <translation>모델 %1을(를) 사용할 수 없습니다</translation>
+    </message>
 </context>
 <context>
-    <name>HistoryDb</name>
+    <name>mumu::HistoryDb</name>
     <message>
         <source>the history database '%1' is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</source>
         <translation>기록 데이터베이스 '%1'이(가) 다른 프로그램에 의해 잠겨 있습니다(다른 MUMU Studio가 실행 중인가요?). 해당 프로그램을 닫고 다시 시도하세요. 변경된 내용은 없습니다.</translation>
@@ -719,7 +791,7 @@
     </message>
 </context>
 <context>
-    <name>ImageViewer</name>
+    <name>mumu::ImageViewer</name>
     <message>
         <source>missing</source>
         <translation>없음</translation>
@@ -791,506 +863,6 @@
     <message>
         <source>Hover a phrase or reference image to see the region of the image it drove.</source>
         <translation>구절이나 참조 이미지 위에 마우스를 올리면 그 요소가 영향을 준 이미지 영역이 표시됩니다.</translation>
-    </message>
-</context>
-<context>
-    <name>ModelRegistry</name>
-    <message>
-        <source>No mumu.json in %1</source>
-        <translation>%1에 mumu.json이 없습니다</translation>
-    </message>
-    <message>
-        <source>Default</source>
-        <translation>기본값</translation>
-    </message>
-    <message>
-        <source>The nano model is not installed (looked in: %1)</source>
-        <translation>nano 모델이 설치되어 있지 않습니다(찾은 위치: %1)</translation>
-    </message>
-    <message>
-        <source>SDXL checkpoint not found: %1</source>
-        <translation>SDXL 체크포인트를 찾을 수 없습니다: %1</translation>
-    </message>
-    <message>
-        <source>Idefics2 folder not found: %1</source>
-        <translation>Idefics2 폴더를 찾을 수 없습니다: %1</translation>
-    </message>
-    <message>
-        <source>An SDXL checkpoint with Idefics2 needs a trained MUMU connector; import a MUMU package that uses them instead</source>
-        <translation>Idefics2와 함께 쓰는 SDXL 체크포인트에는 학습된 MUMU 커넥터가 필요합니다. 대신 이 둘을 사용하는 MUMU 패키지를 가져오세요</translation>
-    </message>
-    <message>
-        <source>Not an Idefics2 folder (no config.json): %1</source>
-        <translation>Idefics2 폴더가 아닙니다(config.json 없음): %1</translation>
-    </message>
-</context>
-<context>
-    <name>PromptComposer</name>
-    <message>
-        <source>%1 does not exist.</source>
-        <translation>%1이(가) 존재하지 않습니다.</translation>
-    </message>
-    <message>
-        <source>%1 is a folder, not an image.</source>
-        <translation>%1은(는) 이미지가 아니라 폴더입니다.</translation>
-    </message>
-    <message>
-        <source>%1 is empty (0 bytes).</source>
-        <translation>%1이(가) 비어 있습니다(0바이트).</translation>
-    </message>
-    <message>
-        <source>%1 cannot be read: %2</source>
-        <translation>%1을(를) 읽을 수 없습니다: %2</translation>
-    </message>
-    <message>
-        <source>%1 is not an image (or a format that cannot be read).</source>
-        <translation>%1은(는) 이미지가 아니거나 읽을 수 없는 형식입니다.</translation>
-    </message>
-    <message>
-        <source>%1 cannot be decoded as an image: %2</source>
-        <translation>%1을(를) 이미지로 디코딩할 수 없습니다: %2</translation>
-    </message>
-    <message>
-        <source>Weight: %1</source>
-        <translation>가중치: %1</translation>
-    </message>
-    <message>
-        <source>Crop: %1</source>
-        <translation>크롭 영역: %1</translation>
-    </message>
-    <message>
-        <source>Note: %1</source>
-        <translation>메모: %1</translation>
-    </message>
-    <message>
-        <source>Double-click to edit, drag to move.</source>
-        <translation>두 번 클릭하면 편집, 드래그하면 이동합니다.</translation>
-    </message>
-    <message>
-        <source>Undo</source>
-        <translation>실행 취소</translation>
-    </message>
-    <message>
-        <source>Undo the last edit of the prompt</source>
-        <translation>프롬프트의 마지막 편집 실행 취소</translation>
-    </message>
-    <message>
-        <source>Redo</source>
-        <translation>다시 실행</translation>
-    </message>
-    <message>
-        <source>Redo the edit that was undone</source>
-        <translation>실행 취소한 편집 다시 실행</translation>
-    </message>
-    <message>
-        <source>Syntax</source>
-        <translation>구문</translation>
-    </message>
-    <message>
-        <source>Show and edit the prompt as text, with [img:path:weight@x,y,w,h] for images</source>
-        <translation>프롬프트를 텍스트로 표시하고 편집합니다. 이미지는 [img:path:weight@x,y,w,h]로 표기됩니다</translation>
-    </message>
-    <message>
-        <source>Describe the image. Drop or paste reference images where they belong among the words. Ctrl+Return generates.</source>
-        <translation>이미지를 설명하세요. 참조 이미지를 단어 사이 원하는 위치에 끌어다 놓거나 붙여넣으세요. Ctrl+Return으로 생성합니다.</translation>
-    </message>
-    <message>
-        <source>a photo of [img:cat.png] (wearing a red hat:1.3)</source>
-        <translation>a photo of [img:cat.png] (wearing a red hat:1.3)</translation>
-    </message>
-    <message>
-        <source>%1 could not be stored.</source>
-        <translation>%1을(를) 저장할 수 없습니다.</translation>
-    </message>
-    <message>
-        <source>Nothing was added.</source>
-        <translation>아무것도 추가되지 않았습니다.</translation>
-    </message>
-    <message>
-        <source>Some images were not added.</source>
-        <translation>일부 이미지가 추가되지 않았습니다.</translation>
-    </message>
-    <message>
-        <source>The pasted image is empty; nothing was added.</source>
-        <translation>붙여넣은 이미지가 비어 있어 아무것도 추가되지 않았습니다.</translation>
-    </message>
-    <message>
-        <source>Cannot paste the image: there is no asset store to keep it in. Drop an image file instead.</source>
-        <translation>이미지를 붙여넣을 수 없습니다: 이미지를 보관할 에셋 저장소가 없습니다. 대신 이미지 파일을 끌어다 놓으세요.</translation>
-    </message>
-    <message>
-        <source>The pasted image could not be stored: %1</source>
-        <translation>붙여넣은 이미지를 저장할 수 없습니다: %1</translation>
-    </message>
-    <message>
-        <source>Select the words to weight first.</source>
-        <translation>먼저 가중치를 줄 단어를 선택하세요.</translation>
-    </message>
-    <message>
-        <source>The dropped prompt could not be read: %1</source>
-        <translation>끌어다 놓은 프롬프트를 읽을 수 없습니다: %1</translation>
-    </message>
-    <message>
-        <source>Only image files on this computer can be dropped; nothing was added.</source>
-        <translation>이 컴퓨터에 있는 이미지 파일만 끌어다 놓을 수 있습니다. 아무것도 추가되지 않았습니다.</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n dropped link(s) are not local files and were skipped.</source>
-        <translation>
-            <numerusform>끌어다 놓은 링크 %n개는 로컬 파일이 아니어서 건너뛰었습니다.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Syntax error at line %1, column %2: %3</source>
-        <translation>%1행 %2열 구문 오류: %3</translation>
-    </message>
-    <message>
-        <source>Edit reference image…</source>
-        <translation>참조 이미지 편집…</translation>
-    </message>
-    <message>
-        <source>Remove reference image</source>
-        <translation>참조 이미지 제거</translation>
-    </message>
-    <message>
-        <source>Weight…</source>
-        <translation>가중치…</translation>
-    </message>
-    <message>
-        <source>Phrase weight</source>
-        <translation>구절 가중치</translation>
-    </message>
-    <message>
-        <source>Weight of the selected words (1 = normal, 0 = ignored):</source>
-        <translation>선택한 단어의 가중치(1 = 보통, 0 = 무시):</translation>
-    </message>
-</context>
-<context>
-    <name>QueueView</name>
-    <message>
-        <source>Cancel</source>
-        <translation>취소</translation>
-    </message>
-    <message>
-        <source>Cancel the selected job (a running one stops after its current step)</source>
-        <translation>선택한 작업 취소(실행 중인 작업은 현재 스텝이 끝난 후 중지됨)</translation>
-    </message>
-    <message>
-        <source>Cancel all</source>
-        <translation>모두 취소</translation>
-    </message>
-    <message>
-        <source>Retry</source>
-        <translation>다시 시도</translation>
-    </message>
-    <message>
-        <source>Queue a failed or cancelled job again with the same settings and seed</source>
-        <translation>실패했거나 취소된 작업을 같은 설정과 시드로 다시 대기열에 추가</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>재개</translation>
-    </message>
-    <message>
-        <source>Pause</source>
-        <translation>일시 정지</translation>
-    </message>
-    <message>
-        <source>Start the waiting jobs again</source>
-        <translation>대기 중인 작업을 다시 시작</translation>
-    </message>
-    <message>
-        <source>Start no new jobs until resumed (the running job finishes)</source>
-        <translation>재개할 때까지 새 작업을 시작하지 않음(실행 중인 작업은 끝까지 진행됨)</translation>
-    </message>
-    <message>
-        <source>Up</source>
-        <translation>위로</translation>
-    </message>
-    <message>
-        <source>Move the selected job earlier</source>
-        <translation>선택한 작업을 앞으로 이동</translation>
-    </message>
-    <message>
-        <source>Down</source>
-        <translation>아래로</translation>
-    </message>
-    <message>
-        <source>Move the selected job later</source>
-        <translation>선택한 작업을 뒤로 이동</translation>
-    </message>
-    <message>
-        <source>Clear finished</source>
-        <translation>완료된 작업 지우기</translation>
-    </message>
-</context>
-<context>
-    <name>RecipeRecoverer</name>
-    <message>
-        <source>'%1': no such file</source>
-        <translation>'%1': 파일이 없습니다</translation>
-    </message>
-    <message>
-        <source>'%1' is empty (0 bytes)</source>
-        <translation>'%1'이(가) 비어 있습니다(0바이트)</translation>
-    </message>
-    <message>
-        <source>'%1' cannot be read: %2</source>
-        <translation>'%1'을(를) 읽을 수 없습니다: %2</translation>
-    </message>
-    <message>
-        <source>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</source>
-        <translation>'%1'은(는) PNG 파일이 아닙니다: 레시피(MUMU 또는 A1111)는 PNG 이미지에만 들어 있습니다.</translation>
-    </message>
-    <message>
-        <source>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</source>
-        <translation>'%1'에 레시피가 없습니다: MUMU Studio 메타데이터도, A1111 "parameters" 텍스트도 없습니다.</translation>
-    </message>
-    <message>
-        <source>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</source>
-        <translation>'%1'은(는) 다른 도구로 만든 이미지입니다: 프롬프트와 설정을 A1111 텍스트에서 읽었으며, 참조 이미지는 없습니다.</translation>
-    </message>
-    <message>
-        <source>Cannot read the recipe of '%1': %2</source>
-        <translation>'%1'의 레시피를 읽을 수 없습니다: %2</translation>
-    </message>
-</context>
-<context>
-    <name>SettingsPanel</name>
-    <message>
-        <source>Save preset</source>
-        <translation>프리셋 저장</translation>
-    </message>
-    <message>
-        <source>Preset name:</source>
-        <translation>프리셋 이름:</translation>
-    </message>
-    <message>
-        <source>%1 (unavailable)</source>
-        <translation>%1(사용 불가)</translation>
-    </message>
-    <message>
-        <source>Default</source>
-        <translation>기본값</translation>
-    </message>
-    <message>
-        <source>Lock</source>
-        <translation>고정</translation>
-    </message>
-    <message>
-        <source>Seed locked: every generation uses this seed (click for a random seed each time)</source>
-        <translation>시드 고정됨: 모든 생성에 이 시드를 사용합니다(클릭하면 매번 무작위 시드 사용)</translation>
-    </message>
-    <message>
-        <source>Random seed for every generation (click to lock the seed shown)</source>
-        <translation>생성할 때마다 무작위 시드 사용(클릭하면 표시된 시드로 고정)</translation>
-    </message>
-    <message>
-        <source>%1 (not in the model list)</source>
-        <translation>%1(모델 목록에 없음)</translation>
-    </message>
-    <message>
-        <source>Import a MUMU model package (folder with mumu.json)</source>
-        <translation>MUMU 모델 패키지 가져오기(mumu.json이 있는 폴더)</translation>
-    </message>
-    <message>
-        <source>Import model</source>
-        <translation>모델 가져오기</translation>
-    </message>
-    <message>
-        <source>This folder is not a usable MUMU package:
-%1</source>
-        <translation>이 폴더는 사용할 수 있는 MUMU 패키지가 아닙니다:
-%1</translation>
-    </message>
-    <message>
-        <source>SDXL checkpoint</source>
-        <translation>SDXL 체크포인트</translation>
-    </message>
-    <message>
-        <source>Safetensors (*.safetensors);;All files (*)</source>
-        <translation>Safetensors (*.safetensors);;모든 파일 (*)</translation>
-    </message>
-    <message>
-        <source>Idefics2 folder</source>
-        <translation>Idefics2 폴더</translation>
-    </message>
-    <message>
-        <source>Add model</source>
-        <translation>모델 추가</translation>
-    </message>
-    <message>
-        <source>&amp;Model</source>
-        <translation>모델(&amp;M)</translation>
-    </message>
-    <message>
-        <source>Pre&amp;set</source>
-        <translation>프리셋(&amp;S)</translation>
-    </message>
-    <message>
-        <source>S&amp;ampler</source>
-        <translation>샘플러(&amp;A)</translation>
-    </message>
-    <message>
-        <source>S&amp;teps</source>
-        <translation>스텝(&amp;T)</translation>
-    </message>
-    <message>
-        <source>&amp;CFG scale</source>
-        <translation>CFG 스케일(&amp;C)</translation>
-    </message>
-    <message>
-        <source>S&amp;eed</source>
-        <translation>시드(&amp;E)</translation>
-    </message>
-    <message>
-        <source>Si&amp;ze</source>
-        <translation>크기(&amp;Z)</translation>
-    </message>
-    <message>
-        <source>&amp;Batch</source>
-        <translation>배치(&amp;B)</translation>
-    </message>
-    <message>
-        <source>&amp;Negative prompt</source>
-        <translation>네거티브 프롬프트(&amp;N)</translation>
-    </message>
-    <message>
-        <source>Model default</source>
-        <translation>모델 기본값</translation>
-    </message>
-    <message>
-        <source>Draw a new random seed</source>
-        <translation>새 무작위 시드 뽑기</translation>
-    </message>
-    <message>
-        <source>Apply</source>
-        <translation>적용</translation>
-    </message>
-    <message>
-        <source>Save…</source>
-        <translation>저장…</translation>
-    </message>
-    <message>
-        <source>What the image should not show (text and [img:…] references)</source>
-        <translation>이미지에 나오지 않아야 할 요소(텍스트 및 [img:…] 참조)</translation>
-    </message>
-    <message>
-        <source>Import MUMU package…</source>
-        <translation>MUMU 패키지 가져오기…</translation>
-    </message>
-    <message>
-        <source>Add SDXL checkpoint + Idefics2…</source>
-        <translation>SDXL 체크포인트 + Idefics2 추가…</translation>
-    </message>
-    <message>
-        <source>Remove from list</source>
-        <translation>목록에서 제거</translation>
-    </message>
-    <message>
-        <source>Rescan models</source>
-        <translation>모델 다시 검색</translation>
-    </message>
-    <message>
-        <source>Import or remove models</source>
-        <translation>모델 가져오기 또는 제거</translation>
-    </message>
-</context>
-<context>
-    <name>ZoomView</name>
-    <message>
-        <source>no file given</source>
-        <translation>파일이 지정되지 않았습니다</translation>
-    </message>
-    <message>
-        <source>no such file</source>
-        <translation>파일이 없습니다</translation>
-    </message>
-    <message>
-        <source>the file is empty (0 bytes)</source>
-        <translation>파일이 비어 있습니다(0바이트)</translation>
-    </message>
-    <message>
-        <source>Cannot open the image %1: %2</source>
-        <translation>이미지 %1을(를) 열 수 없습니다: %2</translation>
-    </message>
-</context>
-<context>
-    <name>mumu::CompareView</name>
-    <message>
-        <source>Prompt</source>
-        <translation>프롬프트</translation>
-    </message>
-    <message>
-        <source>Negative prompt</source>
-        <translation>네거티브 프롬프트</translation>
-    </message>
-    <message>
-        <source>Sampler</source>
-        <translation>샘플러</translation>
-    </message>
-    <message>
-        <source>Schedule type</source>
-        <translation>스케줄 유형</translation>
-    </message>
-    <message>
-        <source>Steps</source>
-        <translation>스텝</translation>
-    </message>
-    <message>
-        <source>CFG scale</source>
-        <translation>CFG 스케일</translation>
-    </message>
-    <message>
-        <source>Seed</source>
-        <translation>시드</translation>
-    </message>
-    <message>
-        <source>Size</source>
-        <translation>크기</translation>
-    </message>
-    <message>
-        <source>Batch</source>
-        <translation>배치</translation>
-    </message>
-    <message>
-        <source>Model</source>
-        <translation>모델</translation>
-    </message>
-    <message>
-        <source>Model hash</source>
-        <translation>모델 해시</translation>
-    </message>
-    <message>
-        <source>RNG</source>
-        <translation>RNG</translation>
-    </message>
-    <message>
-        <source>Device</source>
-        <translation>장치</translation>
-    </message>
-    <message>
-        <source>Precision</source>
-        <translation>정밀도</translation>
-    </message>
-    <message>
-        <source>MUMU version</source>
-        <translation>MUMU 버전</translation>
-    </message>
-    <message>
-        <source>Created</source>
-        <translation>생성 일시</translation>
-    </message>
-</context>
-<context>
-    <name>mumu::GenerationQueue</name>
-    <message>
-        <source>Unknown error</source>
-        <translation>알 수 없는 오류</translation>
-    </message>
-    <message>
-        <source>Could not save the image: %1</source>
-        <translation>이미지를 저장할 수 없습니다: %1</translation>
     </message>
 </context>
 <context>
@@ -1455,6 +1027,178 @@ Set it aside (it is renamed and kept) and start a new history?</source>
     </message>
 </context>
 <context>
+    <name>mumu::ModelRegistry</name>
+    <message>
+        <source>No mumu.json in %1</source>
+        <translation>%1에 mumu.json이 없습니다</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>기본값</translation>
+    </message>
+    <message>
+        <source>The nano model is not installed (looked in: %1)</source>
+        <translation>nano 모델이 설치되어 있지 않습니다(찾은 위치: %1)</translation>
+    </message>
+    <message>
+        <source>SDXL checkpoint not found: %1</source>
+        <translation>SDXL 체크포인트를 찾을 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Idefics2 folder not found: %1</source>
+        <translation>Idefics2 폴더를 찾을 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>An SDXL checkpoint with Idefics2 needs a trained MUMU connector; import a MUMU package that uses them instead</source>
+        <translation>Idefics2와 함께 쓰는 SDXL 체크포인트에는 학습된 MUMU 커넥터가 필요합니다. 대신 이 둘을 사용하는 MUMU 패키지를 가져오세요</translation>
+    </message>
+    <message>
+        <source>Not an Idefics2 folder (no config.json): %1</source>
+        <translation>Idefics2 폴더가 아닙니다(config.json 없음): %1</translation>
+    </message>
+</context>
+<context>
+    <name>mumu::PromptComposer</name>
+    <message>
+        <source>%1 does not exist.</source>
+        <translation>%1이(가) 존재하지 않습니다.</translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not an image.</source>
+        <translation>%1은(는) 이미지가 아니라 폴더입니다.</translation>
+    </message>
+    <message>
+        <source>%1 is empty (0 bytes).</source>
+        <translation>%1이(가) 비어 있습니다(0바이트).</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read: %2</source>
+        <translation>%1을(를) 읽을 수 없습니다: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not an image (or a format that cannot be read).</source>
+        <translation>%1은(는) 이미지가 아니거나 읽을 수 없는 형식입니다.</translation>
+    </message>
+    <message>
+        <source>%1 cannot be decoded as an image: %2</source>
+        <translation>%1을(를) 이미지로 디코딩할 수 없습니다: %2</translation>
+    </message>
+    <message>
+        <source>Weight: %1</source>
+        <translation>가중치: %1</translation>
+    </message>
+    <message>
+        <source>Crop: %1</source>
+        <translation>크롭 영역: %1</translation>
+    </message>
+    <message>
+        <source>Note: %1</source>
+        <translation>메모: %1</translation>
+    </message>
+    <message>
+        <source>Double-click to edit, drag to move.</source>
+        <translation>두 번 클릭하면 편집, 드래그하면 이동합니다.</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>실행 취소</translation>
+    </message>
+    <message>
+        <source>Undo the last edit of the prompt</source>
+        <translation>프롬프트의 마지막 편집 실행 취소</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>다시 실행</translation>
+    </message>
+    <message>
+        <source>Redo the edit that was undone</source>
+        <translation>실행 취소한 편집 다시 실행</translation>
+    </message>
+    <message>
+        <source>Syntax</source>
+        <translation>구문</translation>
+    </message>
+    <message>
+        <source>Show and edit the prompt as text, with [img:path:weight@x,y,w,h] for images</source>
+        <translation>프롬프트를 텍스트로 표시하고 편집합니다. 이미지는 [img:path:weight@x,y,w,h]로 표기됩니다</translation>
+    </message>
+    <message>
+        <source>Describe the image. Drop or paste reference images where they belong among the words. Ctrl+Return generates.</source>
+        <translation>이미지를 설명하세요. 참조 이미지를 단어 사이 원하는 위치에 끌어다 놓거나 붙여넣으세요. Ctrl+Return으로 생성합니다.</translation>
+    </message>
+    <message>
+        <source>a photo of [img:cat.png] (wearing a red hat:1.3)</source>
+        <translation>a photo of [img:cat.png] (wearing a red hat:1.3)</translation>
+    </message>
+    <message>
+        <source>%1 could not be stored.</source>
+        <translation>%1을(를) 저장할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Nothing was added.</source>
+        <translation>아무것도 추가되지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>Some images were not added.</source>
+        <translation>일부 이미지가 추가되지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>The pasted image is empty; nothing was added.</source>
+        <translation>붙여넣은 이미지가 비어 있어 아무것도 추가되지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>Cannot paste the image: there is no asset store to keep it in. Drop an image file instead.</source>
+        <translation>이미지를 붙여넣을 수 없습니다: 이미지를 보관할 에셋 저장소가 없습니다. 대신 이미지 파일을 끌어다 놓으세요.</translation>
+    </message>
+    <message>
+        <source>The pasted image could not be stored: %1</source>
+        <translation>붙여넣은 이미지를 저장할 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Select the words to weight first.</source>
+        <translation>먼저 가중치를 줄 단어를 선택하세요.</translation>
+    </message>
+    <message>
+        <source>The dropped prompt could not be read: %1</source>
+        <translation>끌어다 놓은 프롬프트를 읽을 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Only image files on this computer can be dropped; nothing was added.</source>
+        <translation>이 컴퓨터에 있는 이미지 파일만 끌어다 놓을 수 있습니다. 아무것도 추가되지 않았습니다.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n dropped link(s) are not local files and were skipped.</source>
+        <translation>
+            <numerusform>끌어다 놓은 링크 %n개는 로컬 파일이 아니어서 건너뛰었습니다.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Syntax error at line %1, column %2: %3</source>
+        <translation>%1행 %2열 구문 오류: %3</translation>
+    </message>
+    <message>
+        <source>Edit reference image…</source>
+        <translation>참조 이미지 편집…</translation>
+    </message>
+    <message>
+        <source>Remove reference image</source>
+        <translation>참조 이미지 제거</translation>
+    </message>
+    <message>
+        <source>Weight…</source>
+        <translation>가중치…</translation>
+    </message>
+    <message>
+        <source>Phrase weight</source>
+        <translation>구절 가중치</translation>
+    </message>
+    <message>
+        <source>Weight of the selected words (1 = normal, 0 = ignored):</source>
+        <translation>선택한 단어의 가중치(1 = 보통, 0 = 무시):</translation>
+    </message>
+</context>
+<context>
     <name>mumu::PromptDocument</name>
     <message>
         <source>Cannot read %1: %2</source>
@@ -1466,6 +1210,253 @@ Set it aside (it is renamed and kept) and start a new history?</source>
     <message>
         <source>seed %1</source>
         <translation>시드 %1</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Cancel the selected job (a running one stops after its current step)</source>
+        <translation>선택한 작업 취소(실행 중인 작업은 현재 스텝이 끝난 후 중지됨)</translation>
+    </message>
+    <message>
+        <source>Cancel all</source>
+        <translation>모두 취소</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>다시 시도</translation>
+    </message>
+    <message>
+        <source>Queue a failed or cancelled job again with the same settings and seed</source>
+        <translation>실패했거나 취소된 작업을 같은 설정과 시드로 다시 대기열에 추가</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>재개</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>일시 정지</translation>
+    </message>
+    <message>
+        <source>Start the waiting jobs again</source>
+        <translation>대기 중인 작업을 다시 시작</translation>
+    </message>
+    <message>
+        <source>Start no new jobs until resumed (the running job finishes)</source>
+        <translation>재개할 때까지 새 작업을 시작하지 않음(실행 중인 작업은 끝까지 진행됨)</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>위로</translation>
+    </message>
+    <message>
+        <source>Move the selected job earlier</source>
+        <translation>선택한 작업을 앞으로 이동</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>아래로</translation>
+    </message>
+    <message>
+        <source>Move the selected job later</source>
+        <translation>선택한 작업을 뒤로 이동</translation>
+    </message>
+    <message>
+        <source>Clear finished</source>
+        <translation>완료된 작업 지우기</translation>
+    </message>
+</context>
+<context>
+    <name>mumu::RecipeRecoverer</name>
+    <message>
+        <source>'%1': no such file</source>
+        <translation>'%1': 파일이 없습니다</translation>
+    </message>
+    <message>
+        <source>'%1' is empty (0 bytes)</source>
+        <translation>'%1'이(가) 비어 있습니다(0바이트)</translation>
+    </message>
+    <message>
+        <source>'%1' cannot be read: %2</source>
+        <translation>'%1'을(를) 읽을 수 없습니다: %2</translation>
+    </message>
+    <message>
+        <source>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</source>
+        <translation>'%1'은(는) PNG 파일이 아닙니다: 레시피(MUMU 또는 A1111)는 PNG 이미지에만 들어 있습니다.</translation>
+    </message>
+    <message>
+        <source>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</source>
+        <translation>'%1'에 레시피가 없습니다: MUMU Studio 메타데이터도, A1111 "parameters" 텍스트도 없습니다.</translation>
+    </message>
+    <message>
+        <source>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</source>
+        <translation>'%1'은(는) 다른 도구로 만든 이미지입니다: 프롬프트와 설정을 A1111 텍스트에서 읽었으며, 참조 이미지는 없습니다.</translation>
+    </message>
+    <message>
+        <source>Cannot read the recipe of '%1': %2</source>
+        <translation>'%1'의 레시피를 읽을 수 없습니다: %2</translation>
+    </message>
+</context>
+<context>
+    <name>mumu::SettingsPanel</name>
+    <message>
+        <source>Save preset</source>
+        <translation>프리셋 저장</translation>
+    </message>
+    <message>
+        <source>Preset name:</source>
+        <translation>프리셋 이름:</translation>
+    </message>
+    <message>
+        <source>%1 (unavailable)</source>
+        <translation>%1(사용 불가)</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>기본값</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>고정</translation>
+    </message>
+    <message>
+        <source>Seed locked: every generation uses this seed (click for a random seed each time)</source>
+        <translation>시드 고정됨: 모든 생성에 이 시드를 사용합니다(클릭하면 매번 무작위 시드 사용)</translation>
+    </message>
+    <message>
+        <source>Random seed for every generation (click to lock the seed shown)</source>
+        <translation>생성할 때마다 무작위 시드 사용(클릭하면 표시된 시드로 고정)</translation>
+    </message>
+    <message>
+        <source>%1 (not in the model list)</source>
+        <translation>%1(모델 목록에 없음)</translation>
+    </message>
+    <message>
+        <source>Import a MUMU model package (folder with mumu.json)</source>
+        <translation>MUMU 모델 패키지 가져오기(mumu.json이 있는 폴더)</translation>
+    </message>
+    <message>
+        <source>Import model</source>
+        <translation>모델 가져오기</translation>
+    </message>
+    <message>
+        <source>This folder is not a usable MUMU package:
+%1</source>
+        <translation>이 폴더는 사용할 수 있는 MUMU 패키지가 아닙니다:
+%1</translation>
+    </message>
+    <message>
+        <source>SDXL checkpoint</source>
+        <translation>SDXL 체크포인트</translation>
+    </message>
+    <message>
+        <source>Safetensors (*.safetensors);;All files (*)</source>
+        <translation>Safetensors (*.safetensors);;모든 파일 (*)</translation>
+    </message>
+    <message>
+        <source>Idefics2 folder</source>
+        <translation>Idefics2 폴더</translation>
+    </message>
+    <message>
+        <source>Add model</source>
+        <translation>모델 추가</translation>
+    </message>
+    <message>
+        <source>&amp;Model</source>
+        <translation>모델(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Pre&amp;set</source>
+        <translation>프리셋(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;ampler</source>
+        <translation>샘플러(&amp;A)</translation>
+    </message>
+    <message>
+        <source>S&amp;teps</source>
+        <translation>스텝(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;CFG scale</source>
+        <translation>CFG 스케일(&amp;C)</translation>
+    </message>
+    <message>
+        <source>S&amp;eed</source>
+        <translation>시드(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Si&amp;ze</source>
+        <translation>크기(&amp;Z)</translation>
+    </message>
+    <message>
+        <source>&amp;Batch</source>
+        <translation>배치(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Negative prompt</source>
+        <translation>네거티브 프롬프트(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Model default</source>
+        <translation>모델 기본값</translation>
+    </message>
+    <message>
+        <source>Draw a new random seed</source>
+        <translation>새 무작위 시드 뽑기</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>적용</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>저장…</translation>
+    </message>
+    <message>
+        <source>What the image should not show (text and [img:…] references)</source>
+        <translation>이미지에 나오지 않아야 할 요소(텍스트 및 [img:…] 참조)</translation>
+    </message>
+    <message>
+        <source>Import MUMU package…</source>
+        <translation>MUMU 패키지 가져오기…</translation>
+    </message>
+    <message>
+        <source>Add SDXL checkpoint + Idefics2…</source>
+        <translation>SDXL 체크포인트 + Idefics2 추가…</translation>
+    </message>
+    <message>
+        <source>Remove from list</source>
+        <translation>목록에서 제거</translation>
+    </message>
+    <message>
+        <source>Rescan models</source>
+        <translation>모델 다시 검색</translation>
+    </message>
+    <message>
+        <source>Import or remove models</source>
+        <translation>모델 가져오기 또는 제거</translation>
+    </message>
+</context>
+<context>
+    <name>mumu::ZoomView</name>
+    <message>
+        <source>no file given</source>
+        <translation>파일이 지정되지 않았습니다</translation>
+    </message>
+    <message>
+        <source>no such file</source>
+        <translation>파일이 없습니다</translation>
+    </message>
+    <message>
+        <source>the file is empty (0 bytes)</source>
+        <translation>파일이 비어 있습니다(0바이트)</translation>
+    </message>
+    <message>
+        <source>Cannot open the image %1: %2</source>
+        <translation>이미지 %1을(를) 열 수 없습니다: %2</translation>
     </message>
 </context>
 </TS>

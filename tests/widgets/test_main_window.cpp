@@ -62,6 +62,9 @@ class TestMainWindow : public QObject {
     QTRY_COMPARE(w.workspaces()->tabText(0), QString::fromUtf8("만들기"));
     QCOMPARE(w.menuBar()->actions().first()->text(), QString::fromUtf8("파일(&F)"));
     QCOMPARE(settings.language(), QString("ko"));  // the choice is remembered
+    // Every panel, not only the window's own strings (contexts are namespaced: mumu::GalleryView, …).
+    QCOMPARE(w.findChild<QPushButton*>("generateButton")->text(), QString::fromUtf8("생성"));
+    QCOMPARE(w.findChild<QLineEdit*>("gallerySearch")->placeholderText(), QString::fromUtf8("프롬프트 검색…"));
     w.findChild<QAction*>("language_en")->trigger();
     QTRY_COMPARE(w.workspaces()->tabText(0), QString("Create"));
   }
