@@ -535,6 +535,18 @@
         <source>Remove from This Board</source>
         <translation>Remove from This Board</translation>
     </message>
+    <message>
+        <source>Star</source>
+        <translation>Star</translation>
+    </message>
+    <message>
+        <source>Unstar</source>
+        <translation>Unstar</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>Rate</translation>
+    </message>
 </context>
 <context>
     <name>mumu::GenerationQueue</name>

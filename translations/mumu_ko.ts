@@ -531,6 +531,18 @@
         <source>Remove from This Board</source>
         <translation>이 보드에서 제거</translation>
     </message>
+    <message>
+        <source>Star</source>
+        <translation>별표</translation>
+    </message>
+    <message>
+        <source>Unstar</source>
+        <translation>별표 해제</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>평점 매기기</translation>
+    </message>
 </context>
 <context>
     <name>mumu::GenerationQueue</name>

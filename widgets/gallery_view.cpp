@@ -114,6 +114,46 @@ class GalleryDelegate : public QStyledItemDelegate {
 };
 
 // Delete as an undoable step: the rows go to the trash (nothing leaves the disk), undo brings them back.
+// Star and rating changes, undoable like deletions: each item's previous marks are kept, so undo restores a mixed
+// selection exactly.
+class MarksCommand : public QUndoCommand {
+ public:
+  enum Kind { Star, Rating };
+  MarksCommand(GalleryView* view, HistoryDb& db, QList<qint64> ids, Kind kind, int value)
+      : view_(view), db_(db), ids_(std::move(ids)), kind_(kind), value_(value) {
+    for (qint64 id : ids_)
+      if (const auto r = db_.get(id)) before_.append({id, r->starred ? 1 : 0, r->rating});
+    setText(kind == Star ? (value ? GalleryView::tr("Star") : GalleryView::tr("Unstar")) : GalleryView::tr("Rate"));
+  }
+  void redo() override {
+    const bool ok = kind_ == Star ? db_.setStarred(ids_, value_ != 0) : db_.setRating(ids_, value_);
+    if (!ok) {
+      view_->showMessage(db_.lastError(), true);
+      setObsolete(true);
+    }
+    view_->marksChanged(ids_);
+  }
+  void undo() override {
+    for (const Before& b : before_) {
+      const bool ok = kind_ == Star ? db_.setStarred({b.id}, b.starred != 0) : db_.setRating({b.id}, b.rating);
+      if (!ok) view_->showMessage(db_.lastError(), true);
+    }
+    view_->marksChanged(ids_);
+  }
+
+ private:
+  struct Before {
+    qint64 id;
+    int starred, rating;
+  };
+  GalleryView* view_;
+  HistoryDb& db_;
+  QList<qint64> ids_;
+  Kind kind_;
+  int value_;
+  QList<Before> before_;
+};
+
 class DeleteCommand : public QUndoCommand {
  public:
   DeleteCommand(GalleryView* view, HistoryDb& db, QList<qint64> ids) : view_(view), db_(db), ids_(std::move(ids)) {
@@ -863,9 +903,15 @@ void GalleryView::deleteSelected() {
 void GalleryView::setStarredSelected(bool starred) {
   const QList<qint64> ids = selectedIds();
   if (ids.isEmpty()) return;
-  if (!db_.setStarred(ids, starred)) return showMessage(db_.lastError(), true);
-  if (currentQuery().starredOnly) return refresh();
+  undo_->push(new MarksCommand(this, db_, ids, MarksCommand::Star, starred ? 1 : 0));
+}
+
+void GalleryView::marksChanged(const QList<qint64>& ids) {
+  // A filter or sort on the marks may move or hide the items: reload; otherwise repaint just them.
+  const HistoryQuery q = currentQuery();
+  if (q.starredOnly || q.minRating > 0 || q.sort == HistoryQuery::RatingFirst) return refresh();
   for (qint64 id : ids) model_->refreshRow(id);
+  updateDetail();
 }
 
 void GalleryView::toggleStarSelected() {
@@ -879,9 +925,7 @@ void GalleryView::toggleStarSelected() {
 void GalleryView::rateSelected(int rating) {
   const QList<qint64> ids = selectedIds();
   if (ids.isEmpty()) return;
-  if (!db_.setRating(ids, rating)) return showMessage(db_.lastError(), true);
-  if (currentQuery().minRating > 0 || currentQuery().sort == HistoryQuery::RatingFirst) return refresh();
-  for (qint64 id : ids) model_->refreshRow(id);
+  undo_->push(new MarksCommand(this, db_, ids, MarksCommand::Rating, rating));
 }
 
 bool GalleryView::addSelectedToBoard(qint64 board) {

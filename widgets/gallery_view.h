@@ -118,7 +118,9 @@ class GalleryView : public QWidget {
   // Reads the database again (a generation finished, another view changed it); keeps the selection when it can.
   void refresh();
   void applyFilters();
-  void deleteSelected();  // undoable (undoStack())
+  void deleteSelected();  // undoable (undoStack()), as are star and rating changes
+  // After the marks (star, rating) of `ids` changed in the database: repaint or reload (undo commands call it).
+  void marksChanged(const QList<qint64>& ids);
   void setStarredSelected(bool starred);
   void toggleStarSelected();
   void rateSelected(int rating);

@@ -203,6 +203,16 @@ class TestGallery : public QObject {
     QCOMPARE(f.db.get(f.ids[1])->rating, 4);
     QTest::keyClick(view.listView(), Qt::Key_S);
     QVERIFY(!f.db.get(f.ids[1])->starred);
+    // Every mark is undoable, back to the exact previous state.
+    view.undoStack()->undo();
+    QVERIFY(f.db.get(f.ids[1])->starred);
+    view.undoStack()->undo();
+    QCOMPARE(f.db.get(f.ids[1])->rating, 0);
+    view.undoStack()->undo();
+    QVERIFY(!f.db.get(f.ids[1])->starred);
+    QVERIFY(!view.model()->data(view.model()->index(view.model()->rowOf(f.ids[1])), GalleryModel::StarredRole).toBool());
+    view.undoStack()->redo();
+    QVERIFY(f.db.get(f.ids[1])->starred);
   }
 
   void compareNeedsTwo() {
