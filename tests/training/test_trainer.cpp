@@ -127,6 +127,28 @@ TEST(Trainer, TinyRunsAFewStepsWithFiniteLoss) {
   EXPECT_TRUE(fs::exists(ckpts[0] + "/COMPLETE"));
 }
 
+TEST(Trainer, MinSnrWeightingScalesEachSampleByMinSnrGammaOverSnr) {
+  // Same seeds, so the same latents, noise and timesteps: with γ above every SNR of the schedule (max ≈ 1,200)
+  // the weights are all 1 and the first loss is the plain MSE; a γ below every SNR (min ≈ 0.005) weights every sample by less than 0.25.
+  auto firstLoss = [](double gamma) {
+    test::TempFolder tmp;
+    auto o = options(tmp / "run");
+    o.steps = 1;
+    Recipe r = tiny();
+    r.snrGamma = gamma;
+    Trainer t(r, o);
+    return t.run().losses.at(0);
+  };
+  const double plain = firstLoss(0.0), huge = firstLoss(1e5), small = firstLoss(1e-3);
+  EXPECT_NEAR(huge, plain, 1e-5 * plain);
+  EXPECT_LT(small, 0.9 * plain);
+  EXPECT_GT(small, 0.0);
+  json j = toJson(tiny());
+  EXPECT_EQ(j["snr_gamma"].get<double>(), 0.0);
+  j["snr_gamma"] = -1.0;
+  EXPECT_TRUE(contains(errorOf([&] { recipeFromJson(j, "s.json"); }), "s.json: snr_gamma"));
+}
+
 TEST(Trainer, ResumeGivesTheIdenticalLossCurve) {
   const auto& ref = referenceLosses();
   ASSERT_EQ(ref.size(), static_cast<size_t>(kSteps));
@@ -148,6 +170,34 @@ TEST(Trainer, ResumeGivesTheIdenticalLossCurve) {
   TrainResult r = resumed.run();
   EXPECT_EQ(r.startStep, 3);
   EXPECT_EQ(r.losses, ref);  // bit-identical doubles
+}
+
+TEST(Trainer, ResumingWithoutStepsKeepsTheRunsOwnLength) {
+  // Started with --steps 9 (the recipe says 6): a resume without --steps continues to 9, on the same schedule,
+  // and recipe.json says 9 — before, it recorded the recipe's 6 and a resume silently used that.
+  test::TempFolder tmp;
+  std::atomic<bool> stop{false};
+  {
+    auto o = options(tmp / "run");
+    o.steps = 9;
+    o.stop = &stop;
+    o.onStep = [&](const StepMetrics& m) {
+      if (m.step == 3) stop = true;
+    };
+    Trainer t(tiny(), o);
+    EXPECT_EQ(t.run().endStep, 3);
+  }
+  EXPECT_EQ(json::parse(test::readFile(tmp / "run/recipe.json"))["steps"].get<int64_t>(), 9);
+  auto o = options(tmp / "run", true);
+  o.steps = 0;
+  std::vector<std::string> log;
+  o.log = [&](const std::string& line) { log.push_back(line); };
+  Trainer resumed(tiny(), o);
+  EXPECT_EQ(resumed.run().endStep, 9);
+  EXPECT_EQ(json::parse(test::readFile(tmp / "run/recipe.json"))["steps"].get<int64_t>(), 9);
+  bool said = false;
+  for (const auto& l : log) said = said || contains(l, "run's own length of 9 steps");
+  EXPECT_TRUE(said);
 }
 
 // The child half of the SIGKILL test: runs only when the parent re-executes this binary with the env set.

@@ -8,6 +8,7 @@
 #include "model/error.h"
 #include "model/io/image_file.h"
 #include "model/vision/image_processing.h"
+#include "training/bootstrap/phrases.h"
 
 namespace mumu::training {
 
@@ -148,9 +149,7 @@ std::vector<GenerationSegment> promptSegments(const Sample& sample, int maxImage
         if (!drop) kept += g.text[i];
       }
       // "a  and" → "a and": the dropped phrase leaves one space, not two.
-      std::string squeezed;
-      for (char c : kept)
-        if (!(c == ' ' && !squeezed.empty() && squeezed.back() == ' ')) squeezed += c;
+      const std::string squeezed = squeezeSpaces(kept);
       if (!squeezed.empty()) out.push_back(GenerationSegment::makeText(squeezed));
     } else if (images++ < maxImages && !skipCrop[k]) {
       out.push_back(GenerationSegment::makeImage(readImage(sample.absolute(g.path))));

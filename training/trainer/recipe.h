@@ -67,6 +67,10 @@ struct Recipe {
   double klWeight = 1e-4;
   double imageOnly = 0.0;
   double textOnly = 0.0;
+  // Min-SNR-γ loss weighting (Hang et al. 2023, "Efficient Diffusion Training via Min-SNR Weighting"): each
+  // sample's ε-MSE is scaled by min(SNR(t), γ) / SNR(t), so the many nearly-clean timesteps stop dominating the
+  // gradient. 0 = plain MSE.
+  double snrGamma = 0.0;
 };
 
 // Throws mumu::Error "<source>: <key>: <problem>" (source = the recipe file or "recipe 'tiny'").

@@ -111,6 +111,7 @@ struct Trainer::Impl {
     if (data.empty()) fail(src, "data: no data set folder (recipe key 'data' or --data)");
     recipe.data = data;
     totalSteps = opt.steps > 0 ? opt.steps : recipe.steps;
+    recipe.steps = totalSteps;  // recipe.json records the length the schedule really uses
     reader = std::make_unique<DatasetReader>(DatasetReader::open(data));
     sampler = std::make_unique<BatchSampler>(*reader, recipe.buckets, recipe.batchSize, recipe.seed);
     model = makeModel(recipe);
@@ -213,6 +214,15 @@ struct Trainer::Impl {
     }
     if (ckpt->state.contains("recipe") && ckpt->state["recipe"] != toJson(recipe))
       log("warning: " + where + " was written with a different recipe; continuing with the current one");
+    // A run keeps its own length: resuming without --steps continues the schedule the run started with.
+    if (opt.steps == 0 && ckpt->state.contains("total_steps") && ckpt->state["total_steps"].is_number_integer()) {
+      const int64_t runSteps = ckpt->state["total_steps"].get<int64_t>();
+      if (runSteps > 0 && runSteps != totalSteps) {
+        log("continuing the run's own length of " + std::to_string(runSteps) + " steps (pass --steps to change it)");
+        totalSteps = recipe.steps = runSteps;
+        for (auto& g : groupLr) g.totalSteps = totalSteps;
+      }
+    }
     step = ckpt->step;
     lastSaved = step;
     lastCheckpoint = where;
@@ -321,7 +331,13 @@ struct Trainer::Impl {
     if (needBias) call.crossAttention.logitBias = bias.view({B, 1, 1, L}).to(m.device, m.dtype);
     at::Tensor pred = m.unet->forward(noisy.to(m.dtype), t.to(m.device), context, textEmbeds, timeIds, call);
     autocast.reset();
-    return at::mse_loss(pred.to(at::kFloat), noise);
+    if (recipe.snrGamma <= 0.0) return at::mse_loss(pred.to(at::kFloat), noise);
+    // Min-SNR-γ: per-sample MSE weighted by min(SNR, γ) / SNR, SNR(t) = ᾱ_t / (1 − ᾱ_t).
+    at::Tensor ac = scheduler->alphasCumprod().index_select(0, t).to(at::kFloat);
+    at::Tensor snr = ac / (1.0 - ac);
+    at::Tensor weight = at::clamp_max(snr, recipe.snrGamma) / snr;
+    at::Tensor perSample = (pred.to(at::kFloat) - noise).pow(2).mean({1, 2, 3});
+    return (perSample * weight.to(perSample.device())).mean();
   }
 
   StepMetrics finishStep(const at::Tensor& loss, int64_t B, Clock::time_point t0) {
