@@ -21,7 +21,7 @@ int runEval(const std::vector<std::string>& args) {
       {"steps", "N", "sampling steps (default: the model's)"},
       {"cfg", "X", "guidance scale (default: the model's)"},
       {"sampler", "NAME", "sampler (default: the model's)"},
-      {"images", "DIR", "write every output and reference image here"},
+      {"images", "DIR", "write every output and reference image here, and results.jsonl (a line per prompt)"},
       {"device", "DEV", "cpu | cuda | auto (default cpu)"},
       {"json", "", "print the result as JSON"},
       {"help", "", "show this help"},
@@ -31,7 +31,8 @@ int runEval(const std::vector<std::string>& args) {
     std::cout << "Usage: mumu eval --suite shapes --model DIR [flags]\n\n"
                  "Asks a model trained on shape-world data for held-out scenes four ways and judges every image with\n"
                  "the shape analyser: (a) object named in text, (b) object given only as an image, (b0) (b) without\n"
-                 "its image (the baseline), (c) style given by a reference image. Prints the share of successes.\n\n"
+                 "its image (the baseline), (c) style given by a reference image. Prints the share of successes, and the\n"
+                 "ceiling: the share found in the target images themselves after the model's VAE.\n\n"
               << formatFlags(flags);
     return 0;
   }
@@ -62,6 +63,8 @@ int runEval(const std::vector<std::string>& args) {
     std::printf("  (b0) (b) with the image removed      %5.1f %%      %5.1f %%   (baseline)\n", 100 * r.imageBaseline,
                 100 * r.imageBaselineColour);
     std::printf("  (c)  style of a style reference      %5.1f %%   (4 styles: chance 25 %%)\n", 100 * r.style);
+    std::printf("  ceiling: the targets through the VAE %5.1f %%      %5.1f %%\n", 100 * r.ceiling,
+                100 * r.ceilingColour);
   }
   return 0;
 }

@@ -431,4 +431,10 @@ std::vector<std::string> mumuSamplerNames() {
   return schedulerNames();
 }
 
+Image vaeRoundTrip(MumuModel& model, const Image& image) {
+  torch::NoGradGuard noGrad;
+  at::Tensor x = imageToTensor(image, true, 1.0 / 255.0, true, {0.5f, 0.5f, 0.5f}, {0.5f, 0.5f, 0.5f}).unsqueeze(0);
+  return toImages(model.vae->decode(model.vae->encode(x.to(model.device, model.vaeDtype)).mode())).at(0);
+}
+
 }  // namespace mumu

@@ -99,6 +99,10 @@ struct GenerationResult {
 GenerationResult generate(MumuModel& model, const GenerationRequest& request, const ProgressFn& progress = {},
                           const std::atomic<bool>* cancel = nullptr);
 
+// The image after the model's VAE: encoded to its latent mean and decoded, at the image's own size (a multiple of
+// the VAE's factor). What any generation of this model can show at best — the evaluation's ceiling.
+Image vaeRoundTrip(MumuModel& model, const Image& image);
+
 // The conditioning of one prompt as the UNet takes it (the trainer's path; generate() uses the same code):
 // connector states [1, L, D] and pooled vector [1, P] (undefined when the connector has none). Runs with the
 // caller's grad mode, so gradients reach the VLM and connector when they require them.

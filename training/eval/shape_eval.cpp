@@ -2,11 +2,15 @@
 #include "training/eval/shape_eval.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 
+#include "model/error.h"
 #include "model/io/image_file.h"
 #include "model/pipeline/pipeline.h"
 #include "training/bootstrap/crop_rules.h"
+#include "training/bootstrap/phrases.h"
 #include "training/bootstrap/rng.h"
 #include "training/bootstrap/shape_world.h"
 #include "training/eval/shape_analyser.h"
@@ -15,11 +19,15 @@ namespace mumu::training {
 
 namespace {
 
-std::string squeezeSpaces(const std::string& s) {
-  std::string out;
-  for (char c : s)
-    if (!(c == ' ' && !out.empty() && out.back() == ' ')) out += c;
-  return out;
+// One question's verdict for results.jsonl: what the analyser found, largest first.
+nlohmann::json describe(const ShapeAnalysis& a, bool hit) {
+  nlohmann::json found = nlohmann::json::array();
+  for (const auto& f : a.shapes)
+    found.push_back({{"colour", shapeColours().at(static_cast<size_t>(f.colour)).name},
+                     {"shape", shapeName(f.shape)},
+                     {"iou", std::round(f.iou * 1000) / 1000},
+                     {"area", f.area}});
+  return {{"hit", hit}, {"found", found}, {"style", styleName(a.style)}};
 }
 
 }  // namespace
@@ -27,7 +35,8 @@ std::string squeezeSpaces(const std::string& s) {
 nlohmann::json ShapeEvalResult::toJson() const {
   return {{"count", count},           {"text", text},   {"image", image}, {"image_baseline", imageBaseline},
           {"style_reference", style}, {"text_colour", textColour}, {"image_colour", imageColour},
-          {"image_baseline_colour", imageBaselineColour}, {"seconds", seconds}};
+          {"image_baseline_colour", imageBaselineColour}, {"vae_ceiling", ceiling},
+          {"vae_ceiling_colour", ceilingColour}, {"seconds", seconds}};
 }
 
 ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
@@ -41,9 +50,17 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
   ShapeWorldOptions styleWorld = world;  // the style references: other scenes, one or two objects
   styleWorld.maxObjects = 2;
   const std::vector<Style> styles{Style::Flat, Style::Inked, Style::Soft, Style::Pixelated};
-  if (!o.imagesDir.empty()) std::filesystem::create_directories(o.imagesDir);
+  // With an images folder: every output and reference, and results.jsonl — one line per prompt with the target
+  // and each question's verdict — so a person can see which prompts fail and why.
+  std::ofstream results;
+  if (!o.imagesDir.empty()) {
+    std::filesystem::create_directories(o.imagesDir);
+    results.open(o.imagesDir + "/results.jsonl", std::ios::trunc);
+    if (!results) throw Error(o.imagesDir + "/results.jsonl: cannot write");
+  }
 
   int hitText = 0, hitImage = 0, hitBaseline = 0, hitStyle = 0, colText = 0, colImage = 0, colBaseline = 0;
+  int hitCeiling = 0, colCeiling = 0;
   auto hasColour = [](const ShapeAnalysis& a, int colour) {
     for (const auto& s : a.shapes)
       if (s.colour == colour) return true;
@@ -74,6 +91,11 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
         writeImage(o.imagesDir + "/" + std::to_string(i) + "-" + tag + ".png", g.images.at(0));
       return analyseShapes(g.images.at(0));
     };
+    // The ceiling: the target itself through the VAE.
+    const Image roundTrip = vaeRoundTrip(model, target.image);
+    const ShapeAnalysis ceiling = analyseShapes(roundTrip);
+    hitCeiling += ceiling.contains(obj.colour, obj.shape);
+    colCeiling += hasColour(ceiling, obj.colour);
     const std::string flat = ", in flat style";
     // (a) the object named only in words
     const ShapeAnalysis a = run({GenerationSegment::makeText(cap.text + flat)}, "a-text");
@@ -90,13 +112,29 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
     hitBaseline += b0.contains(obj.colour, obj.shape);
     colBaseline += hasColour(b0, obj.colour);
     // (c) the style given by a reference image
-    if (run({GenerationSegment::makeText(cap.text + ", in the style of"), GenerationSegment::makeImage(styleRef)},
-            (std::string("c-style-") + styleName(style)).c_str())
-            .style == style)
-      ++hitStyle;
+    const ShapeAnalysis c =
+        run({GenerationSegment::makeText(cap.text + ", in the style of"), GenerationSegment::makeImage(styleRef)},
+            (std::string("c-style-") + styleName(style)).c_str());
+    hitStyle += c.style == style;
     if (!o.imagesDir.empty()) {
       writeImage(o.imagesDir + "/" + std::to_string(i) + "-ref-object.png", reference);
       writeImage(o.imagesDir + "/" + std::to_string(i) + "-ref-style.png", styleRef);
+      writeImage(o.imagesDir + "/" + std::to_string(i) + "-target-vae.png", roundTrip);
+    }
+    if (results.is_open()) {
+      const nlohmann::json line = {
+          {"index", i},
+          {"target",
+           {{"colour", shapeColours().at(static_cast<size_t>(obj.colour)).name},
+            {"shape", shapeName(obj.shape)},
+            {"size", sizeName(obj.size)}}},
+          {"text", describe(a, a.contains(obj.colour, obj.shape))},
+          {"image", describe(b, b.contains(obj.colour, obj.shape))},
+          {"image_baseline", describe(b0, b0.contains(obj.colour, obj.shape))},
+          {"style_reference", {{"style", styleName(style)}, {"found", styleName(c.style)}, {"hit", c.style == style}}},
+          {"vae_ceiling", describe(ceiling, ceiling.contains(obj.colour, obj.shape))}};
+      results << line.dump() << "\n" << std::flush;
+      if (!results) throw Error(o.imagesDir + "/results.jsonl: write failed (disk full?)");
     }
     if (o.progress) o.progress(i + 1, o.count);
   }
@@ -104,6 +142,7 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
   r.count = o.count;
   const double n = std::max(1, o.count);
   r.text = hitText / n, r.image = hitImage / n, r.imageBaseline = hitBaseline / n, r.style = hitStyle / n;
+  r.ceiling = hitCeiling / n, r.ceilingColour = colCeiling / n;
   r.textColour = colText / n, r.imageColour = colImage / n, r.imageBaselineColour = colBaseline / n;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

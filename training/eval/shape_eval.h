@@ -6,6 +6,8 @@
 //   (b0) baseline (b) with the image removed: what the words alone give (chance level) — shows the image matters
 //   (c) style     "a large red circle on a plain background, in the style of <img>" (img: another scene in style S)
 //                 → the output's style is S?
+//   ceiling       the target scene itself after the model's VAE (encode + decode): what the analyser finds there
+//                 bounds what any generation of this model can score on (a) and (b)
 // No copy-paste measure here: in shape world every object of one colour and shape looks the same, so a copy cannot be
 // told from a faithful drawing (a face-embedding measure on photos would be the place for it).
 #pragma once
@@ -36,6 +38,7 @@ struct ShapeEvalResult {
   int count = 0;
   double text = 0, image = 0, imageBaseline = 0, style = 0;  // shares in [0, 1]: colour and shape right
   double textColour = 0, imageColour = 0, imageBaselineColour = 0;  // the colour alone right (a weaker bar)
+  double ceiling = 0, ceilingColour = 0;  // the targets through the VAE
   double seconds = 0;
   nlohmann::json toJson() const;
 };
