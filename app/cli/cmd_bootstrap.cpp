@@ -114,6 +114,7 @@ int runBootstrap(const std::vector<std::string>& args) {
       {"styles-per-scene", "K", "shape world: renderings per scene, distinct styles (default 2)"},
       {"style-reference", "P", "shape world: share of prompts ending 'in the style of <img>' (0.25)"},
       {"fresh-crops", "", "shape world: crops from a new rendering of the object alone"},
+      {"spread", "F", "shape world: share of the free room object centres range over (1 anywhere, 0 centred)"},
       {"min-side", "PX", "crop rule: minimum crop side at full scale (150)"},
       {"full-scale", "PX", "crop rule: the short side min-side refers to (1024)"},
       {"max-area", "F", "crop rule: largest crop as a share of the image (0.75)"},
@@ -225,6 +226,7 @@ int runBootstrap(const std::vector<std::string>& args) {
       w.stylesPerScene = static_cast<int>(a.getInt("styles-per-scene", w.stylesPerScene, 1, 16));
       w.styleReferenceProbability = a.getDouble("style-reference", w.styleReferenceProbability, 0, 1);
       w.freshCrops = a.has("fresh-crops");
+      w.spread = a.getDouble("spread", w.spread, 0, 1);
       if (a.has("detector") && a.get("detector") != "shapes")
         throw UsageError{"--synthetic takes its boxes from the scenes: --detector shapes (or none)"};
       if (a.has("images") || a.has("captions")) throw UsageError{"--synthetic does not read --images / --captions"};

@@ -261,6 +261,35 @@ TEST(ShapeWorld, OptionsAreValidatedWithClearMessages) {
   x.colours = {7, 2};
   const ShapeWorldOptions y = nlohmann::json(x).get<ShapeWorldOptions>();
   EXPECT_EQ(nlohmann::json(y).dump(), nlohmann::json(x).dump());
+  // spread: written only when set (older data sets keep their fingerprint), range-checked
+  EXPECT_FALSE(nlohmann::json(x).contains("spread"));
+  x.spread = 0.25;
+  EXPECT_EQ(nlohmann::json(x).get<ShapeWorldOptions>().spread, 0.25);
+  o = {};
+  o.spread = 1.5;
+  EXPECT_NE(message(o).find("spread must be in [0, 1]"), std::string::npos);
+}
+
+TEST(ShapeWorld, SpreadKeepsObjectCentresNearTheMiddle) {
+  ShapeWorldOptions o;
+  o.minObjects = o.maxObjects = 1;
+  o.spread = 0.0;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    Rng rng(seed);
+    const ShapeObject obj = sampleScene(o, rng).objects.at(0);
+    // The box's middle is at the image centre (to the quantisation of the renderer's grid).
+    EXPECT_NEAR((obj.box.x0 + obj.box.x1) / 2, 32.f, 2.f) << "seed " << seed;
+    EXPECT_NEAR((obj.box.y0 + obj.box.y1) / 2, 32.f, 2.f) << "seed " << seed;
+  }
+  o.spread = 0.3;
+  float far = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    Rng rng(seed);
+    const ShapeObject obj = sampleScene(o, rng).objects.at(0);
+    far = std::max(far, std::abs((obj.box.x0 + obj.box.x1) / 2 - 32.f));
+  }
+  EXPECT_GT(far, 1.f);   // some spread
+  EXPECT_LT(far, 12.f);  // but far from the edges (spread 1 reaches ~20 px from the centre for small objects)
 }
 
 TEST(ShapeWorld, IsolatedObjectIsCentredOnAFreshBackground) {

@@ -374,6 +374,7 @@ void to_json(json& j, const ShapeWorldOptions& o) {
        {"styles_per_scene", o.stylesPerScene},
        {"style_reference_probability", o.styleReferenceProbability},
        {"fresh_crops", o.freshCrops}};
+  if (o.spread != 1.0) j["spread"] = o.spread;  // only when set: data sets made before it keep their fingerprint
 }
 
 void from_json(const json& j, ShapeWorldOptions& o) {
@@ -398,6 +399,7 @@ void from_json(const json& j, ShapeWorldOptions& o) {
   if (j.contains("style_reference_probability"))
     o.styleReferenceProbability = getKey<double>(j, "style_reference_probability", where);
   if (j.contains("fresh_crops")) o.freshCrops = getKey<bool>(j, "fresh_crops", where);
+  if (j.contains("spread")) o.spread = getKey<double>(j, "spread", where);
   validateShapeWorldOptions(o);
 }
 
@@ -424,6 +426,7 @@ void validateShapeWorldOptions(const ShapeWorldOptions& o) {
          "styles per scene must be between 1 and the number of styles (" + std::to_string(o.styles.size()) + ")");
   if (!(o.styleReferenceProbability >= 0 && o.styleReferenceProbability <= 1))
     fail(where, "style reference probability must be in [0, 1]");
+  if (!(o.spread >= 0 && o.spread <= 1)) fail(where, "spread must be in [0, 1]");
   // distinct (shape, colour) per scene: enough combinations for the largest scene
   if (static_cast<int>(o.shapes.size() * o.colours.size()) < o.maxObjects)
     fail(where, "too few shape × colour combinations for " + std::to_string(o.maxObjects) + " distinct objects");
@@ -502,9 +505,15 @@ Scene sampleScene(const ShapeWorldOptions& o, Rng& rng) {
     const float lo = margin - e[0], hi = o.size - margin - e[2];
     const float loY = margin - e[1], hiY = o.size - margin - e[3];
     if (hi < lo || hiY < loY) return false;
+    // spread < 1: centres within that share of the free room around its middle (spread 0: the image centre).
+    float x0 = lo, x1 = hi, y0 = loY, y1 = hiY;
+    if (o.spread < 1.0) {
+      const float k = static_cast<float>(o.spread) / 2, mx = (lo + hi) / 2, my = (loY + hiY) / 2;
+      x0 = mx - k * (hi - lo), x1 = mx + k * (hi - lo), y0 = my - k * (hiY - loY), y1 = my + k * (hiY - loY);
+    }
     for (int attempt = 0; attempt < 48; ++attempt) {
-      obj.cx = quantize(static_cast<float>(rng.uniform(lo, hi)));
-      obj.cy = quantize(static_cast<float>(rng.uniform(loY, hiY)));
+      obj.cx = quantize(static_cast<float>(rng.uniform(x0, x1)));
+      obj.cy = quantize(static_cast<float>(rng.uniform(y0, y1)));
       obj.box = boxOf(obj);
       const bool free = std::none_of(others.begin(), others.end(), [&](const ShapeObject& k) {
         return obj.box.x0 < k.box.x1 + gap && k.box.x0 < obj.box.x1 + gap && obj.box.y0 < k.box.y1 + gap &&

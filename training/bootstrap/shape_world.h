@@ -96,6 +96,7 @@ struct ShapeWorldOptions {
   double styleReferenceProbability = 0.25;  // prompt ends "in the style of <img>" rather than naming the style
   bool freshCrops = false;                  // crops from a new rendering of the object alone (other position and
                                             // background, same style) instead of cut from the target image
+  double spread = 1.0;  // share of the free room object centres range over: 1 = anywhere, 0 = the image centre
 };
 
 void to_json(nlohmann::json& j, const ShapeWorldOptions& o);
