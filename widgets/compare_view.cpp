@@ -98,17 +98,7 @@ CompareView::CompareView(QWidget* parent)
 
   auto* bar = new QHBoxLayout;
   // The buttons act on A; B follows through the synchronisation.
-  const auto button = [this, bar](auto slot) {
-    auto* b = new QToolButton(this);
-    b->setAutoRaise(true);
-    connect(b, &QToolButton::clicked, viewA_, slot);
-    bar->addWidget(b);
-    return b;
-  };
-  zoomOutButton_ = button(&ZoomView::zoomOut);
-  zoomInButton_ = button(&ZoomView::zoomIn);
-  fitButton_ = button(&ZoomView::fitToWindow);
-  actualButton_ = button(&ZoomView::actualSize);
+  zoomButtons_ = ZoomButtons::addTo(bar, this, viewA_);
   summary_ = new QLabel(this);
   summary_->setWordWrap(true);
   bar->addWidget(summary_, 1);
@@ -227,14 +217,14 @@ void CompareView::changeEvent(QEvent* event) {
 }
 
 void CompareView::retranslateUi() {
-  zoomOutButton_->setText(QStringLiteral("−"));
-  zoomOutButton_->setToolTip(tr("Zoom out both images (-, mouse wheel)"));
-  zoomInButton_->setText(QStringLiteral("+"));
-  zoomInButton_->setToolTip(tr("Zoom in both images (+, mouse wheel)"));
-  fitButton_->setText(tr("Fit"));
-  fitButton_->setToolTip(tr("Fit both images to their windows (0)"));
-  actualButton_->setText(tr("1:1"));
-  actualButton_->setToolTip(tr("Actual size (1)"));
+  zoomButtons_.zoomOut->setText(QStringLiteral("−"));
+  zoomButtons_.zoomOut->setToolTip(tr("Zoom out both images (-, mouse wheel)"));
+  zoomButtons_.zoomIn->setText(QStringLiteral("+"));
+  zoomButtons_.zoomIn->setToolTip(tr("Zoom in both images (+, mouse wheel)"));
+  zoomButtons_.fit->setText(tr("Fit"));
+  zoomButtons_.fit->setToolTip(tr("Fit both images to their windows (0)"));
+  zoomButtons_.actual->setText(tr("1:1"));
+  zoomButtons_.actual->setToolTip(tr("Actual size (1)"));
   table_->setHorizontalHeaderLabels({tr("Field"), tr("A"), tr("B")});
   const auto title = [](const QString& letter, const QString& path) {
     return path.isEmpty() ? letter : QStringLiteral("%1: %2").arg(letter, QFileInfo(path).fileName());

@@ -6,6 +6,8 @@
 #include <QStringList>
 #include <QWidget>
 
+#include "widgets/zoom_buttons.h"
+
 class QLabel;
 class QTableWidget;
 class QToolButton;
@@ -49,10 +51,7 @@ class CompareView : public QWidget {
   ZoomView* viewB_;
   QLabel* titleA_;
   QLabel* titleB_;
-  QToolButton* zoomOutButton_;
-  QToolButton* zoomInButton_;
-  QToolButton* fitButton_;
-  QToolButton* actualButton_;
+  ZoomButtons zoomButtons_;
   QLabel* summary_;
   QTableWidget* table_;
 };

@@ -217,6 +217,24 @@ void ZoomView::resizeEvent(QResizeEvent* event) {
   if (fit_) fitToWindow();
 }
 
+// ---- ZoomButtons ---------------------------------------------------------------------------------------------
+
+ZoomButtons ZoomButtons::addTo(QHBoxLayout* bar, QWidget* parent, ZoomView* view) {
+  const auto button = [bar, parent, view](void (ZoomView::*slot)()) {
+    auto* b = new QToolButton(parent);
+    b->setAutoRaise(true);
+    QObject::connect(b, &QToolButton::clicked, view, slot);
+    bar->addWidget(b);
+    return b;
+  };
+  ZoomButtons z;
+  z.zoomOut = button(&ZoomView::zoomOut);
+  z.zoomIn = button(&ZoomView::zoomIn);
+  z.fit = button(&ZoomView::fitToWindow);
+  z.actual = button(&ZoomView::actualSize);
+  return z;
+}
+
 // ---- ImageViewer -----------------------------------------------------------------------------------------------
 
 ImageViewer::ImageViewer(QWidget* parent) : QWidget(parent), view_(new ZoomView(this)) {
@@ -224,17 +242,7 @@ ImageViewer::ImageViewer(QWidget* parent) : QWidget(parent), view_(new ZoomView(
   layout->setContentsMargins(0, 0, 0, 0);
 
   auto* bar = new QHBoxLayout;
-  const auto button = [this, bar](auto slot) {
-    auto* b = new QToolButton(this);
-    b->setAutoRaise(true);
-    connect(b, &QToolButton::clicked, view_, slot);
-    bar->addWidget(b);
-    return b;
-  };
-  zoomOutButton_ = button(&ZoomView::zoomOut);
-  zoomInButton_ = button(&ZoomView::zoomIn);
-  fitButton_ = button(&ZoomView::fitToWindow);
-  actualButton_ = button(&ZoomView::actualSize);
+  zoomButtons_ = ZoomButtons::addTo(bar, this, view_);
   zoomLabel_ = new QLabel(this);
   zoomLabel_->setMinimumWidth(zoomLabel_->fontMetrics().horizontalAdvance(QStringLiteral("6400%")) + 8);
   bar->addWidget(zoomLabel_);
@@ -479,14 +487,14 @@ void ImageViewer::updateZoomLabel() {
 }
 
 void ImageViewer::retranslateUi() {
-  zoomOutButton_->setText(QStringLiteral("−"));
-  zoomOutButton_->setToolTip(tr("Zoom out (-, mouse wheel)"));
-  zoomInButton_->setText(QStringLiteral("+"));
-  zoomInButton_->setToolTip(tr("Zoom in (+, mouse wheel)"));
-  fitButton_->setText(tr("Fit"));
-  fitButton_->setToolTip(tr("Fit the image to the window (0)"));
-  actualButton_->setText(tr("1:1"));
-  actualButton_->setToolTip(tr("Actual size: one image pixel per screen pixel (1)"));
+  zoomButtons_.zoomOut->setText(QStringLiteral("−"));
+  zoomButtons_.zoomOut->setToolTip(tr("Zoom out (-, mouse wheel)"));
+  zoomButtons_.zoomIn->setText(QStringLiteral("+"));
+  zoomButtons_.zoomIn->setToolTip(tr("Zoom in (+, mouse wheel)"));
+  zoomButtons_.fit->setText(tr("Fit"));
+  zoomButtons_.fit->setToolTip(tr("Fit the image to the window (0)"));
+  zoomButtons_.actual->setText(tr("1:1"));
+  zoomButtons_.actual->setToolTip(tr("Actual size: one image pixel per screen pixel (1)"));
   opacityLabel_->setText(tr("Heat map opacity"));
   opacitySlider_->setToolTip(tr("Opacity of the attention heat map over the image"));
   inspectorTitle_->setText(tr("Attention inspector"));

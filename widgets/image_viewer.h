@@ -12,6 +12,7 @@
 
 #include "core/attention_maps.h"
 #include "model/pipeline/recipe.h"
+#include "widgets/zoom_buttons.h"
 
 class QGraphicsPixmapItem;
 class QGraphicsSimpleTextItem;
@@ -137,10 +138,7 @@ class ImageViewer : public QWidget {
   QHash<int, QImage> heatCache_;  // segment → heat map at the image's size (hovering back and forth is free)
 
   ZoomView* view_;
-  QToolButton* zoomInButton_;
-  QToolButton* zoomOutButton_;
-  QToolButton* fitButton_;
-  QToolButton* actualButton_;
+  ZoomButtons zoomButtons_;
   QLabel* zoomLabel_;
   QLabel* opacityLabel_;
   QSlider* opacitySlider_;

@@ -145,6 +145,13 @@ TEST(Phrases, LocatesExplicitPhrasesOnWordBoundaries) {
   EXPECT_EQ(locatePhrase(c, "CAT")->begin, 2u);
 }
 
+TEST(Phrases, SqueezeSpacesLeavesOneSpaceWhereAPhraseWasCut) {
+  EXPECT_EQ(squeezeSpaces("a  and   b"), "a and b");
+  EXPECT_EQ(squeezeSpaces("  lead"), " lead");
+  EXPECT_EQ(squeezeSpaces(""), "");
+  EXPECT_EQ(squeezeSpaces("tab\t\tstays"), "tab\t\tstays");  // only spaces: the captions' own separator
+}
+
 TEST(Phrases, Singular) {
   EXPECT_EQ(singularize("dogs"), "dog");
   EXPECT_EQ(singularize("puppies"), "puppy");

@@ -566,4 +566,11 @@ int phraseMatchScore(const std::string& caption, const Phrase& phrase, const std
   return 0;
 }
 
+std::string squeezeSpaces(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    if (!(c == ' ' && !out.empty() && out.back() == ' ')) out += c;
+  return out;
+}
+
 }  // namespace mumu::training

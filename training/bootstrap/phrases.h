@@ -49,6 +49,9 @@ bool isPersonNoun(const std::string& lemma);
 // `phrase`: 0 = not at all; larger = better (exact content > same head noun > person synonym).
 int phraseMatchScore(const std::string& caption, const Phrase& phrase, const std::string& query);
 
+// Runs of spaces become one: what is left of "a  and" once a phrase is cut out of a caption → "a and".
+std::string squeezeSpaces(const std::string& text);
+
 // Lower case, determiners and numbers dropped, each word singular: "Two Brown horses" → "brown horse".
 std::string normalizePhrase(const std::string& text);
 
