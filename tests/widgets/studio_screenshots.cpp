@@ -76,17 +76,14 @@ class StudioScreenshots : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&w));
 
     const QString star = writeObject(dir.filePath("red-star.png"), training::Shape::Star, 0, training::Style::Flat);
-    const QString ring = writeObject(dir.filePath("blue-circle.png"), training::Shape::Circle, 4, training::Style::Flat);
     const QString inked = writeStyleReference(dir.filePath("inked-style.png"), training::Style::Inked);
     PromptComposer* c = w.composer();
     c->richEditor()->setFocus();
     QTest::keyClicks(c->richEditor(), "a ");
     QCOMPARE(c->insertImageFiles({star}), 1);
-    QTest::keyClicks(c->richEditor(), " and a ");
-    QCOMPARE(c->insertImageFiles({ring}), 1);
     QTest::keyClicks(c->richEditor(), " on a plain background, in the style of ");
     QCOMPARE(c->insertImageFiles({inked}), 1);
-    QCOMPARE(int(c->prompt().segments.size()), 6);
+    QCOMPARE(int(c->prompt().segments.size()), 4);
 
     GenerationSettings g = w.settingsPanel()->settings();
     g.modelId = model;
@@ -108,9 +105,10 @@ class StudioScreenshots : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(images.count() == 3, 300000);
 
     // A few more, text only, so the history has a page of variety.
+    // (The shipped nano model knows one object on a plain background: what its stage-2 data shows.)
     const char* prompts[] = {"a large red circle on a plain background, in flat style",
-                             "a small yellow square and a large green triangle on a striped background, in soft focus style",
-                             "a large purple hexagon on a gradient background, in pixel art style"};
+                             "a large green triangle on a plain background, in inked style",
+                             "a large purple hexagon on a plain background, in flat style"};
     for (const char* p : prompts) {
       c->setPrompt(parsePrompt(p));
       g.seed += 1;
@@ -130,7 +128,7 @@ class StudioScreenshots : public QObject {
 
     // The viewer on the first generation (the prompt with chips), its star chip's attention overlaid.
     QVERIFY(w.viewGeneration(1));
-    QCOMPARE(w.viewer()->segmentCount(), 6);
+    QCOMPARE(w.viewer()->segmentCount(), 4);
     w.viewer()->showSegment(1);
     QCOMPARE(w.viewer()->overlaySegment(), 1);
     QTest::qWait(300);
