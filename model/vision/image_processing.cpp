@@ -286,8 +286,12 @@ ProcessedImages assemble(const std::vector<std::vector<at::Tensor>>& images, boo
 void checkBatch(const std::vector<std::vector<Image>>& batch) {
   if (batch.empty()) fail(kWhere, "empty batch");
   for (size_t i = 0; i < batch.size(); ++i)
-    for (size_t j = 0; j < batch[i].size(); ++j)
-      checkImage(batch[i][j], std::string(kWhere) + ": sample " + std::to_string(i) + " image " + std::to_string(j));
+    for (size_t j = 0; j < batch[i].size(); ++j) {
+      // Appended in place: GCC 12's -Warray-bounds misfires on a chain of rvalue string + (a known false positive).
+      std::string where = kWhere;
+      where.append(": sample ").append(std::to_string(i)).append(" image ").append(std::to_string(j));
+      checkImage(batch[i][j], where);
+    }
 }
 
 }  // namespace
