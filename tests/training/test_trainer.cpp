@@ -196,7 +196,10 @@ TEST(Trainer, ResumingWithoutStepsKeepsTheRunsOwnLength) {
   EXPECT_EQ(resumed.run().endStep, 9);
   EXPECT_EQ(json::parse(test::readFile(tmp / "run/recipe.json"))["steps"].get<int64_t>(), 9);
   bool said = false;
-  for (const auto& l : log) said = said || contains(l, "run's own length of 9 steps");
+  for (const auto& l : log) {
+    said = said || contains(l, "run's own length of 9 steps");
+    EXPECT_FALSE(contains(l, "different recipe")) << l;
+  }
   EXPECT_TRUE(said);
 }
 

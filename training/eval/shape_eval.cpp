@@ -94,28 +94,33 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
     // The ceiling: the target itself through the VAE.
     const Image roundTrip = vaeRoundTrip(model, target.image);
     const ShapeAnalysis ceiling = analyseShapes(roundTrip);
-    hitCeiling += ceiling.contains(obj.colour, obj.shape);
+    const bool ceilingHit = ceiling.contains(obj.colour, obj.shape);
+    hitCeiling += ceilingHit;
     colCeiling += hasColour(ceiling, obj.colour);
     const std::string flat = ", in flat style";
     // (a) the object named only in words
     const ShapeAnalysis a = run({GenerationSegment::makeText(cap.text + flat)}, "a-text");
-    hitText += a.contains(obj.colour, obj.shape);
+    const bool textHit = a.contains(obj.colour, obj.shape);
+    hitText += textHit;
     colText += hasColour(a, obj.colour);
     // (b) the object given only as an image
     const ShapeAnalysis b = run({GenerationSegment::makeText(before), GenerationSegment::makeImage(reference),
                                  GenerationSegment::makeText(after + flat)},
                                 "b-image");
-    hitImage += b.contains(obj.colour, obj.shape);
+    const bool imageHit = b.contains(obj.colour, obj.shape);
+    hitImage += imageHit;
     colImage += hasColour(b, obj.colour);
     // (b0) the same prompt without its image
     const ShapeAnalysis b0 = run({GenerationSegment::makeText(squeezeSpaces(before + after + flat))}, "b0-baseline");
-    hitBaseline += b0.contains(obj.colour, obj.shape);
+    const bool baselineHit = b0.contains(obj.colour, obj.shape);
+    hitBaseline += baselineHit;
     colBaseline += hasColour(b0, obj.colour);
     // (c) the style given by a reference image
     const ShapeAnalysis c =
         run({GenerationSegment::makeText(cap.text + ", in the style of"), GenerationSegment::makeImage(styleRef)},
             (std::string("c-style-") + styleName(style)).c_str());
-    hitStyle += c.style == style;
+    const bool styleHit = c.style == style;
+    hitStyle += styleHit;
     if (!o.imagesDir.empty()) {
       writeImage(o.imagesDir + "/" + std::to_string(i) + "-ref-object.png", reference);
       writeImage(o.imagesDir + "/" + std::to_string(i) + "-ref-style.png", styleRef);
@@ -128,11 +133,11 @@ ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& o) {
            {{"colour", shapeColours().at(static_cast<size_t>(obj.colour)).name},
             {"shape", shapeName(obj.shape)},
             {"size", sizeName(obj.size)}}},
-          {"text", describe(a, a.contains(obj.colour, obj.shape))},
-          {"image", describe(b, b.contains(obj.colour, obj.shape))},
-          {"image_baseline", describe(b0, b0.contains(obj.colour, obj.shape))},
-          {"style_reference", {{"style", styleName(style)}, {"found", styleName(c.style)}, {"hit", c.style == style}}},
-          {"vae_ceiling", describe(ceiling, ceiling.contains(obj.colour, obj.shape))}};
+          {"text", describe(a, textHit)},
+          {"image", describe(b, imageHit)},
+          {"image_baseline", describe(b0, baselineHit)},
+          {"style_reference", {{"style", styleName(style)}, {"found", styleName(c.style)}, {"hit", styleHit}}},
+          {"vae_ceiling", describe(ceiling, ceilingHit)}};
       results << line.dump() << "\n" << std::flush;
       if (!results) throw Error(o.imagesDir + "/results.jsonl: write failed (disk full?)");
     }

@@ -212,9 +212,8 @@ struct Trainer::Impl {
     } catch (const json::exception& e) {
       fail(where + "/state.json", e.what());
     }
-    if (ckpt->state.contains("recipe") && ckpt->state["recipe"] != toJson(recipe))
-      log("warning: " + where + " was written with a different recipe; continuing with the current one");
-    // A run keeps its own length: resuming without --steps continues the schedule the run started with.
+    // A run keeps its own length: resuming without --steps continues the schedule the run started with. Before the
+    // recipe comparison, which includes the length (no false "different recipe" warning).
     if (opt.steps == 0 && ckpt->state.contains("total_steps") && ckpt->state["total_steps"].is_number_integer()) {
       const int64_t runSteps = ckpt->state["total_steps"].get<int64_t>();
       if (runSteps > 0 && runSteps != totalSteps) {
@@ -223,6 +222,8 @@ struct Trainer::Impl {
         for (auto& g : groupLr) g.totalSteps = totalSteps;
       }
     }
+    if (ckpt->state.contains("recipe") && ckpt->state["recipe"] != toJson(recipe))
+      log("warning: " + where + " was written with a different recipe; continuing with the current one");
     step = ckpt->step;
     lastSaved = step;
     lastCheckpoint = where;
