@@ -20,4 +20,8 @@ grep -Eq '"vae_ceiling":1(\.0)?[,}]' "$out/eval.json" || { echo "VAE round trip 
 # One results line per prompt, naming the target and each question's verdict.
 [ "$(wc -l < "$out/eval/results.jsonl")" -eq 2 ] || { echo "results.jsonl: want 2 lines"; exit 1; }
 grep -q '"target":{"colour":' "$out/eval/results.jsonl" || { head -c 400 "$out/eval/results.jsonl"; exit 1; }
+# Judged again from the saved images, without the model: the same figures.
+"$mumu" eval --suite shapes --rejudge "$out/eval" --json > "$out/rejudge.json"
+strip() { sed 's/"seconds":[0-9.e+-]*//' "$1"; }
+[ "$(strip "$out/eval.json")" = "$(strip "$out/rejudge.json")" ] || { echo "rejudge differs:"; cat "$out/eval.json" "$out/rejudge.json"; exit 1; }
 echo "nano generate OK"

@@ -49,6 +49,27 @@ Grid erode(const Grid& g) {
   return o;
 }
 
+// Fill holes: whatever a flood from the image's border does not reach belongs to the object.
+void fillHoles(Grid& comp) {
+  Grid outside(comp.w, comp.h);
+  std::deque<std::pair<int, int>> f;
+  auto seed = [&](int x, int y) {
+    if (!comp.get(x, y) && !outside.get(x, y)) outside.at(x, y) = 1, f.emplace_back(x, y);
+  };
+  for (int x = 0; x < comp.w; ++x) seed(x, 0), seed(x, comp.h - 1);
+  for (int y = 0; y < comp.h; ++y) seed(0, y), seed(comp.w - 1, y);
+  while (!f.empty()) {
+    auto [x, y] = f.front();
+    f.pop_front();
+    for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
+      const int xx = x + dx, yy = y + dy;
+      if (xx < 0 || yy < 0 || xx >= comp.w || yy >= comp.h) continue;
+      seed(xx, yy);
+    }
+  }
+  for (size_t i = 0; i < comp.v.size(); ++i) comp.v[i] = comp.v[i] || !outside.v[i];
+}
+
 std::array<int, 3> rgbAt(const Image& im, int x, int y) {
   const uint8_t* p = &im.pixels[(static_cast<size_t>(y) * im.width + x) * 3];
   return {p[0], p[1], p[2]};
@@ -59,39 +80,155 @@ double colourDistance(const std::array<int, 3>& a, const std::array<int, 3>& b) 
   return std::sqrt(d0 * d0 + d1 * d1 + d2 * d2);
 }
 
-// The renderer's silhouette of `shape` (its coverage mask), scaled and placed so its box matches `box`; the best IoU
-// with `mask` over three scales. (Drawing the template in the image's style and segmenting it the same way was tried:
-// worse for soft and pixel-art images, whose segmented boxes no longer give the true size.)
-double silhouetteIou(Shape shape, const Box& box, const Grid& mask) {
+// Blurs a coverage map in place with a Gaussian of `sigma` pixels (separable; edges clamped).
+void gaussianBlur(std::vector<float>& v, int w, int h, double sigma) {
+  const int r = static_cast<int>(std::ceil(3 * sigma));
+  std::vector<float> k(static_cast<size_t>(2 * r + 1));
+  float sum = 0;
+  for (int i = -r; i <= r; ++i)
+    sum += k[static_cast<size_t>(i + r)] = static_cast<float>(std::exp(-0.5 * i * i / (sigma * sigma)));
+  for (auto& x : k) x /= sum;
+  std::vector<float> tmp(v.size());
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      float acc = 0;
+      for (int i = -r; i <= r; ++i)
+        acc += k[static_cast<size_t>(i + r)] * v[static_cast<size_t>(y) * w + std::clamp(x + i, 0, w - 1)];
+      tmp[static_cast<size_t>(y) * w + x] = acc;
+    }
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      float acc = 0;
+      for (int i = -r; i <= r; ++i)
+        acc += k[static_cast<size_t>(i + r)] * tmp[static_cast<size_t>(std::clamp(y + i, 0, h - 1)) * w + x];
+      v[static_cast<size_t>(y) * w + x] = acc;
+    }
+}
+
+// The renderer's silhouette of `shape` (its coverage mask), scaled and placed so its box matches `box`, optionally
+// blurred by one of `blurs` (σ in pixels) before the cut at half coverage; the best IoU with `mask` over three scales
+// and the blurs. The blur matters for decoded and generated images: cut at half coverage, a blurred star loses its
+// tips and a blurred hexagon its corners, and only a template blurred alike still looks like them. (Drawing the
+// template in the image's style and segmenting it the same way was tried: worse for soft and pixel-art images, whose
+// segmented boxes no longer give the true size.)
+struct SilhouetteMatch {
+  double score = -1, iou = 0;  // score: the IoU less the blur penalty
+};
+
+SilhouetteMatch silhouetteIou(Shape shape, const Box& box, const Grid& mask, const std::vector<double>& blurs,
+                              double blurPenalty) {
   ShapeObject probe;
   probe.shape = shape;
   probe.radius = 10;
   const Box unit = objectBox(probe);  // centred at (0, 0)
   const double side = std::max(box.width(), box.height());
   const double unitSide = std::max(unit.width(), unit.height());
-  double best = 0;
-  for (double s : {0.92, 1.0, 1.08}) {
-    ShapeObject o;
-    o.shape = shape;
-    o.fill = Fill::Solid;
-    o.radius = static_cast<float>(10.0 * side / unitSide * s);
-    const Box b0 = objectBox(o);
-    o.cx = (box.x0 + box.x1) / 2 - (b0.x0 + b0.x1) / 2;
-    o.cy = (box.y0 + box.y1) / 2 - (b0.y0 + b0.y1) / 2;
-    o.box = objectBox(o);
-    Scene scene;
-    scene.width = mask.w, scene.height = mask.h;
-    scene.objects.push_back(o);
-    const RenderedScene r = renderScene(scene, Style::Flat, 0);
-    int inter = 0, uni = 0;
-    for (size_t i = 0; i < mask.v.size(); ++i) {
-      const bool t = r.masks[0].pixels[i] > 127, m = mask.v[i] != 0;
-      inter += t && m;
-      uni += t || m;
+  SilhouetteMatch best;
+  for (double sigma : blurs)
+    for (double s : {0.92, 1.0, 1.08}) {
+      ShapeObject o;
+      o.shape = shape;
+      o.fill = Fill::Solid;
+      // A blurred template cut at half coverage is smaller than its box: grow it by about the blur.
+      o.radius = static_cast<float>(10.0 * (side + 1.2 * sigma) / unitSide * s);
+      const Box b0 = objectBox(o);
+      o.cx = (box.x0 + box.x1) / 2 - (b0.x0 + b0.x1) / 2;
+      o.cy = (box.y0 + box.y1) / 2 - (b0.y0 + b0.y1) / 2;
+      o.box = objectBox(o);
+      Scene scene;
+      scene.width = mask.w, scene.height = mask.h;
+      scene.objects.push_back(o);
+      const RenderedScene r = renderScene(scene, Style::Flat, 0);
+      std::vector<float> cov(mask.v.size());
+      for (size_t i = 0; i < cov.size(); ++i) cov[i] = r.masks[0].pixels[i] / 255.f;
+      if (sigma > 0) gaussianBlur(cov, mask.w, mask.h, sigma);
+      int inter = 0, uni = 0;
+      for (size_t i = 0; i < mask.v.size(); ++i) {
+        const bool t = cov[i] >= 0.5f, m = mask.v[i] != 0;
+        inter += t && m;
+        uni += t || m;
+      }
+      const double iou = uni ? static_cast<double>(inter) / uni : 0.0;
+      if (iou - blurPenalty * sigma > best.score) best = {iou - blurPenalty * sigma, iou};
     }
-    best = std::max(best, uni ? static_cast<double>(inter) / uni : 0.0);
-  }
   return best;
+}
+
+// The colour mask above keeps only clearly coloured pixels (chroma ≥ minChroma). A decoded or generated object is
+// often paler or greyer than the palette in places, and its edges are blurred over a few pixels, so that mask is
+// ragged: holes and bites inside, or a notch filled by the blur. The renderer's silhouettes are cut at half coverage,
+// so cut the object the same way: estimate each nearby pixel's coverage from its colour, on the line from the
+// background just outside the object to the object's own (measured) colour, and keep the pixels that are at least half
+// object and close to that line (ink and other objects are off it).
+Grid halfCoverageMask(const Image& image, const std::vector<int>& label, int colour, const Grid& comp) {
+  const int w = comp.w, h = comp.h;
+  const Grid near = dilate(dilate(comp));
+  const Grid ring0 = dilate(near);
+  const Grid far = dilate(dilate(dilate(ring0)));
+  std::array<std::vector<int>, 3> ring;
+  std::vector<std::pair<double, std::array<int, 3>>> inside;  // (−distance to the background, rgb)
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const auto c = rgbAt(image, x, y);
+      // Background: the unlabelled pixels of a ring four to six pixels outside the object; the per-channel median,
+      // so that an inked contour or a neighbour's halo in the ring does not shift it.
+      if (far.get(x, y) && !ring0.get(x, y) && label[static_cast<size_t>(y) * w + x] < 0)
+        for (int i = 0; i < 3; ++i) ring[static_cast<size_t>(i)].push_back(c[static_cast<size_t>(i)]);
+      if (comp.get(x, y)) inside.push_back({0.0, c});
+    }
+  if (ring[0].size() < 4 || inside.size() < 4) return comp;
+  std::array<double, 3> bg{};
+  for (int i = 0; i < 3; ++i) {
+    auto& v = ring[static_cast<size_t>(i)];
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    bg[static_cast<size_t>(i)] = v[v.size() / 2];
+  }
+  // The object's colour: the mean of the third of its pixels furthest from the background (its interior).
+  for (auto& [d, c] : inside) {
+    const double d0 = c[0] - bg[0], d1 = c[1] - bg[1], d2 = c[2] - bg[2];
+    d = -(d0 * d0 + d1 * d1 + d2 * d2);
+  }
+  std::sort(inside.begin(), inside.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const size_t core = std::max<size_t>(1, inside.size() / 3);
+  std::array<double, 3> fg{0, 0, 0};
+  for (size_t i = 0; i < core; ++i)
+    for (int c = 0; c < 3; ++c) fg[static_cast<size_t>(c)] += inside[i].second[static_cast<size_t>(c)];
+  for (auto& v : fg) v /= static_cast<double>(core);
+  const std::array<double, 3> axis{fg[0] - bg[0], fg[1] - bg[1], fg[2] - bg[2]};
+  const double len2 = axis[0] * axis[0] + axis[1] * axis[1] + axis[2] * axis[2];
+  if (len2 < 40.0 * 40.0) return comp;  // too little contrast to measure coverage: keep the colour mask
+  Grid out(w, h);
+  int kept = 0;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const int l = label[static_cast<size_t>(y) * w + x];
+      if (!near.get(x, y) || (l >= 0 && l != colour)) continue;
+      const auto c = rgbAt(image, x, y);
+      const std::array<double, 3> d{c[0] - bg[0], c[1] - bg[1], c[2] - bg[2]};
+      const double a = (d[0] * axis[0] + d[1] * axis[1] + d[2] * axis[2]) / len2;
+      double off = 0;  // squared distance from the background–object line
+      for (int i = 0; i < 3; ++i) {
+        const double r = d[static_cast<size_t>(i)] - a * axis[static_cast<size_t>(i)];
+        off += r * r;
+      }
+      if (a >= 0.5 && off <= 0.25 * len2) out.at(x, y) = 1, ++kept;
+    }
+  if (kept < 4) return comp;
+  // Keep what is connected to the colour mask: a patterned background's dots or stripes can sit near the line too.
+  Grid connected(w, h);
+  std::deque<std::pair<int, int>> q;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      if (out.get(x, y) && comp.get(x, y)) connected.at(x, y) = 1, q.emplace_back(x, y);
+  while (!q.empty()) {
+    auto [x, y] = q.front();
+    q.pop_front();
+    for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
+      const int xx = x + dx, yy = y + dy;
+      if (out.get(xx, yy) && !connected.get(xx, yy)) connected.at(xx, yy) = 1, q.emplace_back(xx, yy);
+    }
+  }
+  return connected;
 }
 
 }  // namespace
@@ -103,7 +240,8 @@ bool ShapeAnalysis::contains(int colour, Shape shape, double minIou) const {
 }
 
 ShapeAnalysis analyseShapes(const Image& image, const ShapeAnalyserOptions& opt) {
-  if (image.channels != 3) fail("shape analyser", "expected an RGB image, got " + std::to_string(image.channels) + " channels");
+  if (image.channels != 3)
+    fail("shape analyser", "expected an RGB image, got " + std::to_string(image.channels) + " channels");
   if (image.width < 16 || image.height < 16) fail("shape analyser", "image smaller than 16×16");
   const int w = image.width, h = image.height;
   const auto& palette = shapeColours();
@@ -141,47 +279,33 @@ ShapeAnalysis analyseShapes(const Image& image, const ShapeAnalyserOptions& opt)
         Grid comp(w, h);
         std::deque<std::pair<int, int>> q{{x0, y0}};
         seen.at(x0, y0) = 1;
-        int area = 0, bx0 = x0, by0 = y0, bx1 = x0, by1 = y0;
+        int area = 0;
         while (!q.empty()) {
           auto [x, y] = q.front();
           q.pop_front();
           comp.at(x, y) = 1, ++area;
-          bx0 = std::min(bx0, x), by0 = std::min(by0, y), bx1 = std::max(bx1, x), by1 = std::max(by1, y);
           for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
             const int xx = x + dx, yy = y + dy;
             if (m.get(xx, yy) && !seen.get(xx, yy)) seen.at(xx, yy) = 1, q.emplace_back(xx, yy);
           }
         }
         if (area < minArea) continue;
-        // Fill holes: whatever the outside (flooded from beyond the box) does not reach.
-        Grid outside(w, h);
-        std::deque<std::pair<int, int>> f;
-        const int fx0 = std::max(0, bx0 - 1), fy0 = std::max(0, by0 - 1), fx1 = std::min(w - 1, bx1 + 1),
-                  fy1 = std::min(h - 1, by1 + 1);
-        for (int x = fx0; x <= fx1; ++x)
-          for (int y : {fy0, fy1})
-            if (!comp.get(x, y) && !outside.get(x, y)) outside.at(x, y) = 1, f.emplace_back(x, y);
-        for (int y = fy0; y <= fy1; ++y)
-          for (int x : {fx0, fx1})
-            if (!comp.get(x, y) && !outside.get(x, y)) outside.at(x, y) = 1, f.emplace_back(x, y);
-        while (!f.empty()) {
-          auto [x, y] = f.front();
-          f.pop_front();
-          for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
-            const int xx = x + dx, yy = y + dy;
-            if (xx < fx0 || yy < fy0 || xx > fx1 || yy > fy1) continue;
-            if (!comp.get(xx, yy) && !outside.get(xx, yy)) outside.at(xx, yy) = 1, f.emplace_back(xx, yy);
-          }
-        }
-        for (int y = by0; y <= by1; ++y)
-          for (int x = bx0; x <= bx1; ++x)
-            if (!outside.get(x, y) && !comp.get(x, y)) comp.at(x, y) = 1, ++area;
+        fillHoles(comp);
         for (size_t i = 0; i < comp.v.size(); ++i) anyObject.v[i] |= comp.v[i];
         FoundShape fs;
         fs.colour = static_cast<int>(k);
-        fs.area = area;
-        fs.box = Box{static_cast<float>(bx0), static_cast<float>(by0), static_cast<float>(bx1 + 1),
-                     static_cast<float>(by1 + 1)};
+        if (opt.halfCoverageEdges) {
+          comp = halfCoverageMask(image, label, static_cast<int>(k), comp);
+          fillHoles(comp);  // a paler centre (a highlight) is still the object
+        }
+        fs.area = 0;
+        int tx0 = w, ty0 = h, tx1 = -1, ty1 = -1;
+        for (int y = 0; y < h; ++y)
+          for (int x = 0; x < w; ++x)
+            if (comp.get(x, y))
+              ++fs.area, tx0 = std::min(tx0, x), ty0 = std::min(ty0, y), tx1 = std::max(tx1, x), ty1 = std::max(ty1, y);
+        fs.box = Box{static_cast<float>(tx0), static_cast<float>(ty0), static_cast<float>(tx1 + 1),
+                     static_cast<float>(ty1 + 1)};
         out.shapes.push_back(fs);
         masks.push_back(std::move(comp));
       }
@@ -223,7 +347,8 @@ ShapeAnalysis analyseShapes(const Image& image, const ShapeAnalyserOptions& opt)
       const double contrast = colourDistance(rgbAt(image, x - 2, y), rgbAt(image, x + 3, y));
       if (contrast < 60) continue;
       double step = 0;
-      for (int k = -2; k <= 2; ++k) step = std::max(step, colourDistance(rgbAt(image, x + k, y), rgbAt(image, x + k + 1, y)));
+      for (int k = -2; k <= 2; ++k)
+        step = std::max(step, colourDistance(rgbAt(image, x + k, y), rgbAt(image, x + k + 1, y)));
       sharpSum += std::min(1.0, step / contrast);
       ++sharpN;
     }
@@ -238,12 +363,15 @@ ShapeAnalysis analyseShapes(const Image& image, const ShapeAnalyserOptions& opt)
     out.style = Style::Flat;
 
   // 4. Each component against the six silhouettes.
-  for (size_t i = 0; i < out.shapes.size(); ++i)
+  for (size_t i = 0; i < out.shapes.size(); ++i) {
+    double bestScore = -1;
     for (Shape s : kShapes) {
-      const double iou = silhouetteIou(s, out.shapes[i].box, masks[i]);
-      if (iou > out.shapes[i].iou) out.shapes[i].iou = iou, out.shapes[i].shape = s;
+      const SilhouetteMatch match = silhouetteIou(s, out.shapes[i].box, masks[i], opt.templateBlurs, opt.blurPenalty);
+      if (match.score > bestScore) bestScore = match.score, out.shapes[i].iou = match.iou, out.shapes[i].shape = s;
     }
-  std::sort(out.shapes.begin(), out.shapes.end(), [](const FoundShape& a, const FoundShape& b) { return a.area > b.area; });
+  }
+  std::sort(out.shapes.begin(), out.shapes.end(),
+            [](const FoundShape& a, const FoundShape& b) { return a.area > b.area; });
   return out;
 }
 

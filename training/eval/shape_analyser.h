@@ -1,7 +1,8 @@
 // shape_analyser.h — reads a shape-world image back: which coloured shapes it shows and in which style. The judge of
 // `mumu eval --suite shapes` ("does the nano model follow the prompt?"). Colour segmentation against the shape-world
-// palette, connected components, then each component matched against the renderer's own silhouettes of the six
-// shapes (best IoU); the style from three image statistics (blockiness, dark contours, edge sharpness).
+// palette, connected components, each re-cut at half coverage (from its colour between the local background and the
+// object's own colour), then matched against the renderer's own silhouettes of the six shapes, sharp or blurred (best
+// IoU); the style from three image statistics (blockiness, dark contours, edge sharpness).
 // Torch-free and deterministic.
 #pragma once
 #include <optional>
@@ -33,6 +34,9 @@ struct ShapeAnalyserOptions {
   double minAreaFraction = 0.006;  // components smaller than this share of the image are noise
   double maxColourDistance = 120;  // RGB distance to the nearest palette colour
   int minChroma = 60;              // max − min channel below this: background, ink or grey
+  bool halfCoverageEdges = true;   // cut blurred edges at half coverage, as the silhouettes are (off: the colour mask)
+  std::vector<double> templateBlurs{0.0, 0.8, 1.4};  // σ (pixels) the silhouettes are also blurred by before the cut
+  double blurPenalty = 0.01;  // per pixel of σ: of two near-equal matches, the sharper explanation wins
 };
 
 // Throws mumu::Error for an image that is not RGB or is smaller than 16×16.

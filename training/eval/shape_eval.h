@@ -25,24 +25,33 @@ struct MumuModel;
 namespace mumu::training {
 
 struct ShapeEvalOptions {
-  int count = 200;       // held-out prompts per question
-  uint64_t seed = 9001;  // held-out scenes (the nano data uses seeds < 100)
-  int steps = 0;         // 0: the model's default
-  double cfg = 0;        // 0: the model's default
-  std::string sampler;   // "": the model's default
+  int count = 200;        // held-out prompts per question
+  uint64_t seed = 9001;   // held-out scenes (the nano data uses seeds < 100)
+  int steps = 0;          // 0: the model's default
+  double cfg = 0;         // 0: the model's default
+  std::string sampler;    // "": the model's default
   std::string imagesDir;  // when set: every output and reference written here (for people to look at)
   std::function<void(int done, int total)> progress;
 };
 
 struct ShapeEvalResult {
   int count = 0;
-  double text = 0, image = 0, imageBaseline = 0, style = 0;  // shares in [0, 1]: colour and shape right
+  double text = 0, image = 0, imageBaseline = 0, style = 0;         // shares in [0, 1]: colour and shape right
   double textColour = 0, imageColour = 0, imageBaselineColour = 0;  // the colour alone right (a weaker bar)
-  double ceiling = 0, ceilingColour = 0;  // the targets through the VAE
+  double ceiling = 0, ceilingColour = 0;                            // the targets through the VAE
   double seconds = 0;
   nlohmann::json toJson() const;
 };
 
 ShapeEvalResult runShapeEval(MumuModel& model, const ShapeEvalOptions& options);
+
+// Judges a saved run again (its --images folder: results.jsonl and the images) with today's analyser, without the
+// model: the same shares as the run, or different ones where the analyser has changed. Throws mumu::Error naming the
+// file for a missing or malformed results.jsonl or image.
+ShapeEvalResult rejudgeShapeEval(const std::string& dir, const std::function<void(int done, int total)>& progress = {});
+
+struct ShapeAnalysis;
+// What the analyser found in one image, as results.jsonl writes it: {"found": [{colour, shape, iou, area}…], "style"}.
+nlohmann::json describeAnalysis(const ShapeAnalysis& analysis);
 
 }  // namespace mumu::training
