@@ -7,6 +7,8 @@
 // sampling step into UNet forward, guidance mix, scheduler update and preview, replayed outside generate().
 // Threads: --threads=N, else OMP_NUM_THREADS when set, else every core (initRuntime). Both configs use the Mistral
 // tokenizer (findMumuTokenizer: $MUMU_TOKENIZER or the npm assets); without it a config is skipped with a message.
+// BM_TrainStepParts splits a training step (batch 16) into the per-prompt conditioning and the UNet, both with
+// backward.
 // --hashes labels each case with a hash of its output bytes (compare before / after a change for bit-identity).
 #include <benchmark/benchmark.h>
 
@@ -35,13 +37,15 @@ using namespace mumu;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-int gSteps = 8;              // sampling steps per generation (--steps)
-std::string gPackage;        // --package: an extra package dir, benchmarked as "pkg"
-bool gHashes = false;        // --hashes: print a SHA-256 of every case's output bytes (bit-identity checks)
-int gThreads = 0;            // --threads: intra-op threads (default: initRuntime's choice)
+int gSteps = 8;        // sampling steps per generation (--steps)
+std::string gPackage;  // --package: an extra package dir, benchmarked as "pkg"
+bool gHashes = false;  // --hashes: print a SHA-256 of every case's output bytes (bit-identity checks)
+int gThreads = 0;      // --threads: intra-op threads (default: initRuntime's choice)
 fs::path gTempDir;
 
-double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double secondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 // One loaded model per config, built once (random weights, fixed seed) in a temp folder.
 std::shared_ptr<MumuModel> modelFor(const std::string& config) {
@@ -148,8 +152,8 @@ void BM_StepParts(benchmark::State& state, std::string config, std::string sampl
   for (auto _ : state) {
     scheduler->setTimesteps(gSteps);
     SeededNoise noise(11);
-    at::Tensor x = noise.next({B, c.unetConfig.inChannels, c.height / f, c.width / f}, at::kFloat) *
-                   scheduler->initNoiseSigma();
+    at::Tensor x =
+        noise.next({B, c.unetConfig.inChannels, c.height / f, c.width / f}, at::kFloat) * scheduler->initNoiseSigma();
     for (int i = 0; i < scheduler->numSteps(); ++i, ++steps) {
       auto t0 = Clock::now();
       at::Tensor in = scheduler->scaleModelInput(x, i);
@@ -169,6 +173,61 @@ void BM_StepParts(benchmark::State& state, std::string config, std::string sampl
   state.counters["cfg_ms"] = 1e3 * guidance / n;
   state.counters["sched_ms"] = 1e3 * update / n;
   state.counters["preview_ms"] = 1e3 * preview / n;
+}
+
+// One training step of the trainer's shape (training/trainer), split: the conditioning of `batch` prompts (VLM +
+// connector, forward and backward), one by one or in one batched pass as the trainer does, and the UNet's ε loss on
+// the batch at the model's resolution (forward and backward).
+void BM_TrainStepParts(benchmark::State& state, std::string config, int batch, bool batched) {
+  auto model = modelFor(config);
+  auto& m = *model;
+  const auto& c = m.config;
+  const GenerationRequest r = makeRequest("ddim", 1, false, false);
+  const int64_t f = int64_t(1) << (c.vaeConfig.blockOutChannels.size() - 1);
+  const at::Tensor timeIds =
+      at::tensor({double(c.height), double(c.width), 0.0, 0.0, double(c.height), double(c.width)}, at::kFloat)
+          .view({1, 6})
+          .expand({batch, 6});
+  double cond = 0, unet = 0, backCond = 0;
+  for (auto _ : state) {
+    auto t0 = Clock::now();
+    at::Tensor context, textEmbeds;
+    if (batched) {
+      const BatchConditioning b = encodeMumuPrompts(m, std::vector<std::vector<GenerationSegment>>(batch, r.prompt));
+      context = b.states, textEmbeds = b.pooled;
+    } else {
+      std::vector<at::Tensor> states, pooled;
+      for (int i = 0; i < batch; ++i) {
+        const PromptConditioning p = encodeMumuPrompt(m, r.prompt);
+        states.push_back(p.states);
+        if (p.pooled.defined()) pooled.push_back(p.pooled);
+      }
+      context = at::cat(states, 0);
+      textEmbeds = pooled.empty() ? at::Tensor() : at::cat(pooled, 0);
+    }
+    cond += secondsSince(t0), t0 = Clock::now();
+    // The UNet's part, forward and backward, with the conditioning detached so its backward is timed apart.
+    at::Tensor ctx = context.detach().requires_grad_(true);
+    at::Tensor emb = textEmbeds.defined() ? textEmbeds.detach().requires_grad_(true) : at::Tensor();
+    at::Tensor x = at::randn({batch, c.unetConfig.inChannels, c.height / f, c.width / f});
+    at::Tensor t = at::randint(0, 1000, {batch}, at::TensorOptions().dtype(at::kLong));
+    at::Tensor loss = (m.unet->forward(x, t, ctx, emb, timeIds, {}) - x).pow(2).mean();
+    loss.backward();
+    unet += secondsSince(t0), t0 = Clock::now();
+    // The conditioning's backward, from the gradients the UNet left on it.
+    std::vector<at::Tensor> outs{context}, grads{ctx.grad()};
+    if (emb.defined()) outs.push_back(textEmbeds), grads.push_back(emb.grad());
+    torch::autograd::backward(outs, grads);
+    backCond += secondsSince(t0);
+    for (auto& p : m.unet->parameters()) p.mutable_grad() = at::Tensor();
+    for (auto& p : m.vlm->parameters()) p.mutable_grad() = at::Tensor();
+    for (auto& p : m.connector->parameters()) p.mutable_grad() = at::Tensor();
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["cond_fwd_ms"] = 1e3 * cond / n;
+  state.counters["cond_bwd_ms"] = 1e3 * backCond / n;
+  state.counters["unet_fwd_bwd_ms"] = 1e3 * unet / n;
+  state.counters["cond_%"] = 100 * (cond + backCond) / (cond + backCond + unet);
 }
 
 bool available(const std::string& config) {
@@ -221,6 +280,13 @@ int main(int argc, char** argv) {
                 ->UseRealTime()
                 ->Iterations(config == "small" ? 3 : 1);
           }
+    for (bool batched : {false, true})
+      benchmark::RegisterBenchmark(
+          ("BM_TrainStepParts/" + config + "/b16/" + (batched ? "batched" : "one_by_one")).c_str(), BM_TrainStepParts,
+          config, 16, batched)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->Iterations(5);
     for (const std::string sampler : {"ddim", "dpmpp_2m_karras"})
       benchmark::RegisterBenchmark(("BM_StepParts/" + config + "/" + sampler + "/b1").c_str(), BM_StepParts, config,
                                    sampler, 1)

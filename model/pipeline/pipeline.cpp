@@ -45,11 +45,17 @@ struct Conditioning {
   std::vector<double> weights;                     // per segment
 };
 
-Conditioning encodePrompt(MumuModel& m, const std::vector<GenerationSegment>& segments, const std::string& where) {
+// A prompt checked and tokenized: the VLM's input ids (image tokens in place) and its images, in order.
+struct PreparedPrompt {
+  AssembledPrompt assembled;
+  std::vector<Image> images;
+};
+
+PreparedPrompt preparePrompt(MumuModel& m, const std::vector<GenerationSegment>& segments, const std::string& where) {
   const auto& c = m.config;
   const int64_t imageTokens = idefics2ImageSeqLen(c.vlmConfig, c.gridSize, c.gridSize);
   std::vector<TokenSegment> parts;
-  std::vector<Image> images;
+  PreparedPrompt out;
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& s = segments[i];
     const std::string at = where + "[" + std::to_string(i) + "]";
@@ -70,7 +76,7 @@ Conditioning encodePrompt(MumuModel& m, const std::vector<GenerationSegment>& se
                      std::to_string(img.height) + " image");
       img = cropImage(img, x, y, x + w, y + h);
     }
-    images.push_back(std::move(img));
+    out.images.push_back(std::move(img));
     parts.push_back(TokenSegment::makeImage(imageTokens));
   }
   const Tokenizer& tok = *m.tokenizer;
@@ -80,20 +86,26 @@ Conditioning encodePrompt(MumuModel& m, const std::vector<GenerationSegment>& se
     auto ids = tok.encode(std::string(idefics2::kFakeTokenAroundImage) + text, false);
     return std::vector<int32_t>(ids.begin() + 1, ids.end());
   };
-  AssembledPrompt assembled;
   try {
-    assembled = assembleIdefics2Prompt(parts, encode, idefics2SpecialTokens(c.vlmConfig));
+    out.assembled = assembleIdefics2Prompt(parts, encode, idefics2SpecialTokens(c.vlmConfig));
   } catch (const Error& e) {
     fail(where, e.what());
   }
+  return out;
+}
+
+Conditioning encodePrompt(MumuModel& m, const std::vector<GenerationSegment>& segments, const std::string& where) {
+  const auto& c = m.config;
+  PreparedPrompt prepared = preparePrompt(m, segments, where);
+  AssembledPrompt& assembled = prepared.assembled;
   const int64_t L = static_cast<int64_t>(assembled.ids.size());
   at::Tensor ids = at::from_blob(assembled.ids.data(), {1, L}, at::kInt).to(at::kLong);
   at::Tensor pixels, pixelMask;
-  if (!images.empty()) {
+  if (!prepared.images.empty()) {
     MumuImageOptions o;
     o.gridSize = c.gridSize;
     o.patchSize = static_cast<int>(c.vlmConfig.vision.patchSize);
-    ProcessedImages p = mumuPreprocessImages({images}, o);
+    ProcessedImages p = mumuPreprocessImages({prepared.images}, o);
     pixels = p.pixelValues.to(m.device, m.dtype);
     pixelMask = p.pixelAttentionMask.to(m.device);
   }
@@ -363,6 +375,53 @@ PromptConditioning encodeMumuPrompt(MumuModel& m, const std::vector<GenerationSe
                                     const std::string& where) {
   Conditioning c = encodePrompt(m, prompt, where);
   return {c.states, c.pooled};
+}
+
+BatchConditioning encodeMumuPrompts(MumuModel& m, const std::vector<std::vector<GenerationSegment>>& prompts,
+                                    const std::vector<std::string>& where) {
+  if (prompts.empty()) fail("encodeMumuPrompts", "no prompts");
+  if (!where.empty() && where.size() != prompts.size())
+    fail("encodeMumuPrompts", "one name per prompt expected, got " + std::to_string(where.size()) + " for " +
+                                  std::to_string(prompts.size()));
+  const auto& c = m.config;
+  const auto B = static_cast<int64_t>(prompts.size());
+  std::vector<PreparedPrompt> prepared;
+  std::vector<std::vector<Image>> images;
+  BatchConditioning out;
+  int64_t L = 0;
+  bool anyImage = false;
+  for (int64_t i = 0; i < B; ++i) {
+    const std::string name = where.empty() ? "prompt " + std::to_string(i) : where[static_cast<size_t>(i)];
+    prepared.push_back(preparePrompt(m, prompts[static_cast<size_t>(i)], name));
+    images.push_back(std::move(prepared.back().images));
+    anyImage = anyImage || !images.back().empty();
+    out.lengths.push_back(static_cast<int64_t>(prepared.back().assembled.ids.size()));
+    L = std::max(L, out.lengths.back());
+  }
+  // Right padding: under the LM's causal attention a real token never sees the padding after it, and the padding is
+  // masked out of the connector's attention and pooling, so every prompt's states equal its own encodeMumuPrompt's.
+  at::Tensor ids = at::zeros({B, L}, at::kLong), mask = at::zeros({B, L}, at::kLong);
+  for (int64_t i = 0; i < B; ++i) {
+    const auto& v = prepared[static_cast<size_t>(i)].assembled.ids;
+    const int64_t n = out.lengths[static_cast<size_t>(i)];
+    ids[i].narrow(0, 0, n).copy_(at::from_blob(const_cast<int32_t*>(v.data()), {n}, at::kInt).to(at::kLong));
+    mask[i].narrow(0, 0, n).fill_(1);
+  }
+  at::Tensor pixels, pixelMask;
+  if (anyImage) {
+    MumuImageOptions o;
+    o.gridSize = c.gridSize;
+    o.patchSize = static_cast<int>(c.vlmConfig.vision.patchSize);
+    ProcessedImages p = mumuPreprocessImages(images, o);  // a prompt with fewer images: all-zero padding images
+    pixels = p.pixelValues.to(m.device, m.dtype);
+    pixelMask = p.pixelAttentionMask.to(m.device);
+  }
+  const at::Tensor valid = mask.to(m.device);
+  Idefics2Output vlm = m.vlm->forward(ids.to(m.device), valid, pixels, pixelMask);
+  MumuConnectorOutput k = m.connector->forward(vlm.lastHiddenState, valid.to(at::kBool));
+  out.states = k.states;
+  out.pooled = k.pooled;
+  return out;
 }
 
 std::shared_ptr<MumuModel> openMumuPackage(const std::string& dir, const std::string& device,

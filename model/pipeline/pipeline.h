@@ -112,6 +112,17 @@ struct PromptConditioning {
 PromptConditioning encodeMumuPrompt(MumuModel& model, const std::vector<GenerationSegment>& prompt,
                                     const std::string& where = "prompt");
 
+// Many prompts in one pass of the VLM and connector (the trainer's batch): states [B, L, D] right-padded to the
+// longest prompt, pooled [B, P], and each prompt's length (its states are the first lengths[i] rows; the rest is
+// padding to mask in cross-attention). Each row equals encodeMumuPrompt of that prompt up to float rounding. `where`
+// names each prompt in errors (empty: "prompt i").
+struct BatchConditioning {
+  at::Tensor states, pooled;
+  std::vector<int64_t> lengths;
+};
+BatchConditioning encodeMumuPrompts(MumuModel& model, const std::vector<std::vector<GenerationSegment>>& prompts,
+                                    const std::vector<std::string>& where = {});
+
 // ---- the package, for code that does not include mumu_model.h ----
 
 struct MumuModelInfo {

@@ -244,6 +244,42 @@ TEST_F(PipelineTest, BadRequestsGiveClearErrors) {
   expectError([&] { mumu::generate(*model_, r); }, {"prompt[1]", "empty image"});
 }
 
+// The trainer's batch: prompts of different lengths and image counts (none, one, two, and the empty CFG prompt) in
+// one pass give each prompt's own conditioning in its rows, the padding after it masked out.
+TEST_F(PipelineTest, BatchedPromptsEqualEachPromptAlone) {
+  using mumu::GenerationSegment;
+  torch::NoGradGuard noGrad;
+  const std::vector<std::vector<GenerationSegment>> prompts = {
+      request().prompt,
+      {GenerationSegment::makeText("a small blue star on a plain background, in flat style, seen from far away")},
+      {},
+      {GenerationSegment::makeImage(testImage(20, 30, 5)), GenerationSegment::makeText("and"),
+       GenerationSegment::makeImage(testImage(33, 17, 6))}};
+  const mumu::BatchConditioning batch = mumu::encodeMumuPrompts(*model_, prompts);
+  ASSERT_EQ(batch.lengths.size(), prompts.size());
+  int64_t longest = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const mumu::PromptConditioning alone = mumu::encodeMumuPrompt(*model_, prompts[i]);
+    const int64_t n = alone.states.size(1);
+    EXPECT_EQ(batch.lengths[i], n) << i;
+    longest = std::max(longest, n);
+    const at::Tensor rows = batch.states[static_cast<int64_t>(i)].narrow(0, 0, n);
+    EXPECT_TRUE(at::allclose(rows, alone.states[0], 1e-4, 1e-5))
+        << i << ": max |diff| " << (rows - alone.states[0]).abs().max().item<float>();
+    if (alone.pooled.defined()) {
+      EXPECT_TRUE(at::allclose(batch.pooled[static_cast<int64_t>(i)], alone.pooled[0], 1e-4, 1e-5)) << i;
+    }
+  }
+  EXPECT_EQ(batch.states.size(1), longest);
+  expectError([&] { mumu::encodeMumuPrompts(*model_, {}); }, {"no prompts"});
+  expectError(
+      [&] {
+        mumu::encodeMumuPrompts(*model_, {{GenerationSegment::makeText("fine")}, {GenerationSegment::makeImage({})}},
+                                {"first", "sample 'x' (m.jsonl:2)"});
+      },
+      {"sample 'x' (m.jsonl:2)[0]", "empty image"});
+}
+
 TEST_F(PipelineTest, RecipeRoundTripReproducesTheImage) {
   const fs::path work = dir_ / "roundtrip";
   fs::create_directories(work);
