@@ -66,7 +66,7 @@ int runEval(const std::vector<std::string>& args) {
   if (a.has("analyse")) {
     if (a.positional.empty()) throw UsageError{"--analyse needs one or more image files"};
     for (const std::string& file : a.positional) {
-      nlohmann::json j = training::describeAnalysis(training::analyseShapes(readImage(file)));
+      nlohmann::json j = training::describeAnalysis(training::analyseShapeFile(file));
       j["file"] = file;
       std::cout << j.dump() << "\n";
     }

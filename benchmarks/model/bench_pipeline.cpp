@@ -7,8 +7,8 @@
 // sampling step into UNet forward, guidance mix, scheduler update and preview, replayed outside generate().
 // Threads: --threads=N, else OMP_NUM_THREADS when set, else every core (initRuntime). Both configs use the Mistral
 // tokenizer (findMumuTokenizer: $MUMU_TOKENIZER or the npm assets); without it a config is skipped with a message.
-// BM_TrainStepParts splits a training step (batch 16) into the per-prompt conditioning and the UNet, both with
-// backward.
+// BM_TrainStepParts splits a training step (batch 16) into the conditioning (one prompt at a time, or batched as the
+// trainer does; 16 copies of one prompt) and the UNet, both with backward.
 // --hashes labels each case with a hash of its output bytes (compare before / after a change for bit-identity).
 #include <benchmark/benchmark.h>
 

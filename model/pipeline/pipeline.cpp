@@ -404,6 +404,7 @@ BatchConditioning encodeMumuPrompts(MumuModel& m, const std::vector<std::vector<
   for (int64_t i = 0; i < B; ++i) {
     const auto& v = prepared[static_cast<size_t>(i)].assembled.ids;
     const int64_t n = out.lengths[static_cast<size_t>(i)];
+    ids[i].fill_(static_cast<int64_t>(v.at(0)));  // padded with the prompt's BOS: never an image token
     ids[i].narrow(0, 0, n).copy_(at::from_blob(const_cast<int32_t*>(v.data()), {n}, at::kInt).to(at::kLong));
     mask[i].narrow(0, 0, n).fill_(1);
   }

@@ -271,6 +271,10 @@ TEST_F(PipelineTest, BatchedPromptsEqualEachPromptAlone) {
     }
   }
   EXPECT_EQ(batch.states.size(1), longest);
+  // A batch without a single image (the VLM's vision tower skipped) pads the same way.
+  const mumu::BatchConditioning words = mumu::encodeMumuPrompts(*model_, {prompts[1], prompts[2]});
+  const mumu::PromptConditioning empty = mumu::encodeMumuPrompt(*model_, prompts[2]);
+  EXPECT_TRUE(at::allclose(words.states[1].narrow(0, 0, empty.states.size(1)), empty.states[0], 1e-4, 1e-5));
   expectError([&] { mumu::encodeMumuPrompts(*model_, {}); }, {"no prompts"});
   expectError(
       [&] {

@@ -176,6 +176,19 @@ TEST(ShapeEval, RejudgeNamesTheFileAndTheProblem) {
   std::filesystem::remove(missing / "0-b-image.png");
   EXPECT_NE(message(missing.str()).find("0-b-image.png"), std::string::npos) << message(missing.str());
 
+  mumu::test::TempFolder blankLines;  // the line number is the file's, blank lines counted
+  writeSavedEval(blankLines.str(), 1);
+  { std::ofstream(blankLines / "results.jsonl", std::ios::app) << "\n\n{\"index\": 7}\n"; }
+  EXPECT_NE(message(blankLines.str()).find("results.jsonl:4"), std::string::npos) << message(blankLines.str());
+
+  mumu::test::TempFolder tiny;  // a readable image the analyser refuses: the error still names the file
+  writeSavedEval(tiny.str(), 1);
+  Image small;
+  small.width = small.height = 8, small.channels = 3;
+  small.pixels.assign(8 * 8 * 3, 200);
+  writeImage(tiny / "0-a-text.png", small);
+  EXPECT_NE(message(tiny.str()).find("0-a-text.png: shape analyser"), std::string::npos) << message(tiny.str());
+
   mumu::test::TempFolder truncated;
   writeSavedEval(truncated.str(), 1);
   std::filesystem::resize_file(truncated / "0-a-text.png", 40);

@@ -228,7 +228,9 @@ Grid halfCoverageMask(const Image& image, const std::vector<int>& label, int col
       if (out.get(xx, yy) && !connected.get(xx, yy)) connected.at(xx, yy) = 1, q.emplace_back(xx, yy);
     }
   }
-  return connected;
+  for (uint8_t v : connected.v)
+    if (v) return connected;
+  return comp;  // nothing kept touches the colour mask: keep that mask
 }
 
 }  // namespace

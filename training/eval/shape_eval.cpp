@@ -28,6 +28,15 @@ nlohmann::json describe(const ShapeAnalysis& a, bool hit) {
 
 }  // namespace
 
+ShapeAnalysis analyseShapeFile(const std::string& path) {
+  const Image image = readImage(path);  // its errors name the file
+  try {
+    return analyseShapes(image);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
 nlohmann::json describeAnalysis(const ShapeAnalysis& a) {
   nlohmann::json found = nlohmann::json::array();
   for (const auto& f : a.shapes)
@@ -191,12 +200,12 @@ ShapeEvalResult rejudgeShapeEval(const std::string& dir, const std::function<voi
   const std::string path = dir + "/results.jsonl";
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open (an images folder of `mumu eval --suite shapes --images DIR`)");
-  std::vector<nlohmann::json> lines;
+  std::vector<std::pair<int, nlohmann::json>> lines;  // (line number in the file, its JSON)
   std::string text;
   for (int lineNo = 1; std::getline(in, text); ++lineNo) {
     if (text.empty()) continue;
     try {
-      lines.push_back(nlohmann::json::parse(text));
+      lines.emplace_back(lineNo, nlohmann::json::parse(text));
     } catch (const nlohmann::json::exception& e) {
       throw Error(path + ":" + std::to_string(lineNo) + ": not JSON (" + e.what() + ")");
     }
@@ -204,8 +213,8 @@ ShapeEvalResult rejudgeShapeEval(const std::string& dir, const std::function<voi
   if (lines.empty()) throw Error(path + ": no results to judge");
   Tally tally;
   for (size_t k = 0; k < lines.size(); ++k) {
-    const nlohmann::json& j = lines[k];
-    const std::string where = path + ":" + std::to_string(k + 1);
+    const auto& [lineNo, j] = lines[k];
+    const std::string where = path + ":" + std::to_string(lineNo);
     PromptVerdicts v;
     std::string prefix, styleTag;
     try {
@@ -219,11 +228,11 @@ ShapeEvalResult rejudgeShapeEval(const std::string& dir, const std::function<voi
     } catch (const Error& e) {
       throw Error(where + ": " + e.what());
     }
-    v.ceiling = analyseShapes(readImage(prefix + "target-vae.png"));
-    v.text = analyseShapes(readImage(prefix + "a-text.png"));
-    v.image = analyseShapes(readImage(prefix + "b-image.png"));
-    v.baseline = analyseShapes(readImage(prefix + "b0-baseline.png"));
-    v.styled = analyseShapes(readImage(prefix + "c-style-" + styleTag + ".png"));
+    v.ceiling = analyseShapeFile(prefix + "target-vae.png");
+    v.text = analyseShapeFile(prefix + "a-text.png");
+    v.image = analyseShapeFile(prefix + "b-image.png");
+    v.baseline = analyseShapeFile(prefix + "b0-baseline.png");
+    v.styled = analyseShapeFile(prefix + "c-style-" + styleTag + ".png");
     tally.add(v);
     if (progress) progress(static_cast<int>(k + 1), static_cast<int>(lines.size()));
   }

@@ -53,5 +53,7 @@ ShapeEvalResult rejudgeShapeEval(const std::string& dir, const std::function<voi
 struct ShapeAnalysis;
 // What the analyser found in one image, as results.jsonl writes it: {"found": [{colour, shape, iou, area}…], "style"}.
 nlohmann::json describeAnalysis(const ShapeAnalysis& analysis);
+// analyseShapes of an image file; every error names the file.
+ShapeAnalysis analyseShapeFile(const std::string& path);
 
 }  // namespace mumu::training
