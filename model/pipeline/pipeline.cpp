@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "model/compat.h"
 #include "model/diffusion/latent_preview.h"
@@ -94,21 +95,22 @@ PreparedPrompt preparePrompt(MumuModel& m, const std::vector<GenerationSegment>&
   return out;
 }
 
+// The VLM's pixel_values and pixel_attention_mask for each prompt's images, on the model's device.
+std::pair<at::Tensor, at::Tensor> imageInputs(const MumuModel& m, const std::vector<std::vector<Image>>& images) {
+  MumuImageOptions o;
+  o.gridSize = m.config.gridSize;
+  o.patchSize = static_cast<int>(m.config.vlmConfig.vision.patchSize);
+  ProcessedImages p = mumuPreprocessImages(images, o);
+  return {p.pixelValues.to(m.device, m.dtype), p.pixelAttentionMask.to(m.device)};
+}
+
 Conditioning encodePrompt(MumuModel& m, const std::vector<GenerationSegment>& segments, const std::string& where) {
-  const auto& c = m.config;
   PreparedPrompt prepared = preparePrompt(m, segments, where);
   AssembledPrompt& assembled = prepared.assembled;
   const int64_t L = static_cast<int64_t>(assembled.ids.size());
   at::Tensor ids = at::from_blob(assembled.ids.data(), {1, L}, at::kInt).to(at::kLong);
   at::Tensor pixels, pixelMask;
-  if (!prepared.images.empty()) {
-    MumuImageOptions o;
-    o.gridSize = c.gridSize;
-    o.patchSize = static_cast<int>(c.vlmConfig.vision.patchSize);
-    ProcessedImages p = mumuPreprocessImages({prepared.images}, o);
-    pixels = p.pixelValues.to(m.device, m.dtype);
-    pixelMask = p.pixelAttentionMask.to(m.device);
-  }
+  if (!prepared.images.empty()) std::tie(pixels, pixelMask) = imageInputs(m, {prepared.images});
   Idefics2Output vlm = m.vlm->forward(ids.to(m.device), {}, pixels, pixelMask);
   MumuConnectorOutput k = m.connector->forward(vlm.lastHiddenState);
   Conditioning out;
@@ -383,7 +385,6 @@ BatchConditioning encodeMumuPrompts(MumuModel& m, const std::vector<std::vector<
   if (!where.empty() && where.size() != prompts.size())
     fail("encodeMumuPrompts", "one name per prompt expected, got " + std::to_string(where.size()) + " for " +
                                   std::to_string(prompts.size()));
-  const auto& c = m.config;
   const auto B = static_cast<int64_t>(prompts.size());
   std::vector<PreparedPrompt> prepared;
   std::vector<std::vector<Image>> images;
@@ -409,14 +410,7 @@ BatchConditioning encodeMumuPrompts(MumuModel& m, const std::vector<std::vector<
     mask[i].narrow(0, 0, n).fill_(1);
   }
   at::Tensor pixels, pixelMask;
-  if (anyImage) {
-    MumuImageOptions o;
-    o.gridSize = c.gridSize;
-    o.patchSize = static_cast<int>(c.vlmConfig.vision.patchSize);
-    ProcessedImages p = mumuPreprocessImages(images, o);  // a prompt with fewer images: all-zero padding images
-    pixels = p.pixelValues.to(m.device, m.dtype);
-    pixelMask = p.pixelAttentionMask.to(m.device);
-  }
+  if (anyImage) std::tie(pixels, pixelMask) = imageInputs(m, images);  // fewer images: all-zero padding images
   const at::Tensor valid = mask.to(m.device);
   Idefics2Output vlm = m.vlm->forward(ids.to(m.device), valid, pixels, pixelMask);
   MumuConnectorOutput k = m.connector->forward(vlm.lastHiddenState, valid.to(at::kBool));

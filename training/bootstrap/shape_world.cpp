@@ -188,31 +188,6 @@ float inkWidth(int size) {
   return std::max(1.f, size / 40.f);
 }
 
-void gaussianBlur(std::vector<float>& rgb, int w, int h, float sigma) {
-  const int radius = std::max(1, static_cast<int>(std::ceil(3 * sigma)));
-  std::vector<float> k(static_cast<size_t>(2 * radius + 1));
-  float sum = 0;
-  for (int i = -radius; i <= radius; ++i)
-    sum += k[static_cast<size_t>(i + radius)] = std::exp(-0.5f * i * i / (sigma * sigma));
-  for (float& v : k) v /= sum;
-  std::vector<float> tmp(rgb.size());
-  for (int pass = 0; pass < 2; ++pass) {
-    const std::vector<float>& src = pass == 0 ? rgb : tmp;
-    std::vector<float>& dst = pass == 0 ? tmp : rgb;
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x)
-        for (int c = 0; c < 3; ++c) {
-          float acc = 0;
-          for (int i = -radius; i <= radius; ++i) {
-            const int sx = pass == 0 ? std::clamp(x + i, 0, w - 1) : x;
-            const int sy = pass == 0 ? y : std::clamp(y + i, 0, h - 1);
-            acc += k[static_cast<size_t>(i + radius)] * src[(static_cast<size_t>(sy) * w + sx) * 3 + c];
-          }
-          dst[(static_cast<size_t>(y) * w + x) * 3 + c] = acc;
-        }
-  }
-}
-
 std::array<uint8_t, 3> parseRgb(const json& j, const char* key) {
   if (!j.contains(key) || !j[key].is_array() || j[key].size() != 3)
     fail("scene graph", std::string(key) + " must be [r, g, b]");
@@ -633,7 +608,7 @@ RenderedScene renderScene(const Scene& scene, Style style, uint64_t noiseSeed) {
   }
   // style
   if (style == Style::Soft) {
-    gaussianBlur(rgb, w, h, size / 40.f);
+    gaussianBlur(rgb, w, h, 3, size / 40.f);
   } else if (style == Style::Pixelated) {
     const int block = std::max(2, size / 16);
     for (int by = 0; by < h; by += block)
@@ -690,6 +665,31 @@ std::vector<Detection> ShapeSceneDetector::detect(const Image&, const std::vecto
   std::vector<Detection> out;
   for (const auto& o : scene_->objects) out.push_back(Detection{o.box, o.phrase, 1.f});
   return out;
+}
+
+void gaussianBlur(std::vector<float>& pixels, int w, int h, int channels, float sigma) {
+  const int radius = std::max(1, static_cast<int>(std::ceil(3 * sigma)));
+  std::vector<float> k(static_cast<size_t>(2 * radius + 1));
+  float sum = 0;
+  for (int i = -radius; i <= radius; ++i)
+    sum += k[static_cast<size_t>(i + radius)] = std::exp(-0.5f * i * i / (sigma * sigma));
+  for (float& v : k) v /= sum;
+  std::vector<float> tmp(pixels.size());
+  for (int pass = 0; pass < 2; ++pass) {
+    const std::vector<float>& src = pass == 0 ? pixels : tmp;
+    std::vector<float>& dst = pass == 0 ? tmp : pixels;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int c = 0; c < channels; ++c) {
+          float acc = 0;
+          for (int i = -radius; i <= radius; ++i) {
+            const int sx = pass == 0 ? std::clamp(x + i, 0, w - 1) : x;
+            const int sy = pass == 0 ? y : std::clamp(y + i, 0, h - 1);
+            acc += k[static_cast<size_t>(i + radius)] * src[(static_cast<size_t>(sy) * w + sx) * channels + c];
+          }
+          dst[(static_cast<size_t>(y) * w + x) * channels + c] = acc;
+        }
+  }
 }
 
 }  // namespace mumu::training

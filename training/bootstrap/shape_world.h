@@ -131,6 +131,10 @@ Scene isolatedObjectScene(const ShapeObject& object, const ShapeWorldOptions& op
 // The tight box of `object` as drawn at its centre and radius (what ShapeObject::box holds for sampled scenes).
 Box objectBox(const ShapeObject& object);
 
+// Separable Gaussian blur of σ pixels, in place, over a w × h image of `channels` interleaved floats (edges clamped):
+// the soft style's blur, and the analyser's blurred silhouettes.
+void gaussianBlur(std::vector<float>& pixels, int w, int h, int channels, float sigma);
+
 // The detector of a synthetic scene: exact boxes, score 1, phrase = the object's phrase.
 class ShapeSceneDetector : public Detector {
  public:

@@ -49,24 +49,31 @@ Grid erode(const Grid& g) {
   return o;
 }
 
-// Fill holes: whatever a flood from the image's border does not reach belongs to the object.
-void fillHoles(Grid& comp) {
-  Grid outside(comp.w, comp.h);
-  std::deque<std::pair<int, int>> f;
-  auto seed = [&](int x, int y) {
-    if (!comp.get(x, y) && !outside.get(x, y)) outside.at(x, y) = 1, f.emplace_back(x, y);
-  };
-  for (int x = 0; x < comp.w; ++x) seed(x, 0), seed(x, comp.h - 1);
-  for (int y = 0; y < comp.h; ++y) seed(0, y), seed(comp.w - 1, y);
-  while (!f.empty()) {
-    auto [x, y] = f.front();
-    f.pop_front();
+// The cells of `passable` 4-connected within it to a cell of `seeds`.
+Grid flood(const Grid& passable, const Grid& seeds) {
+  Grid reached(passable.w, passable.h);
+  std::deque<std::pair<int, int>> q;
+  for (int y = 0; y < passable.h; ++y)
+    for (int x = 0; x < passable.w; ++x)
+      if (passable.get(x, y) && seeds.get(x, y)) reached.at(x, y) = 1, q.emplace_back(x, y);
+  while (!q.empty()) {
+    auto [x, y] = q.front();
+    q.pop_front();
     for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
       const int xx = x + dx, yy = y + dy;
-      if (xx < 0 || yy < 0 || xx >= comp.w || yy >= comp.h) continue;
-      seed(xx, yy);
+      if (passable.get(xx, yy) && !reached.get(xx, yy)) reached.at(xx, yy) = 1, q.emplace_back(xx, yy);
     }
   }
+  return reached;
+}
+
+// Fill holes: whatever a flood from the image's border does not reach belongs to the object.
+void fillHoles(Grid& comp) {
+  Grid background(comp.w, comp.h), border(comp.w, comp.h);
+  for (size_t i = 0; i < comp.v.size(); ++i) background.v[i] = !comp.v[i];
+  for (int x = 0; x < comp.w; ++x) border.at(x, 0) = border.at(x, comp.h - 1) = 1;
+  for (int y = 0; y < comp.h; ++y) border.at(0, y) = border.at(comp.w - 1, y) = 1;
+  const Grid outside = flood(background, border);
   for (size_t i = 0; i < comp.v.size(); ++i) comp.v[i] = comp.v[i] || !outside.v[i];
 }
 
@@ -78,31 +85,6 @@ std::array<int, 3> rgbAt(const Image& im, int x, int y) {
 double colourDistance(const std::array<int, 3>& a, const std::array<int, 3>& b) {
   const double d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2];
   return std::sqrt(d0 * d0 + d1 * d1 + d2 * d2);
-}
-
-// Blurs a coverage map in place with a Gaussian of `sigma` pixels (separable; edges clamped).
-void gaussianBlur(std::vector<float>& v, int w, int h, double sigma) {
-  const int r = static_cast<int>(std::ceil(3 * sigma));
-  std::vector<float> k(static_cast<size_t>(2 * r + 1));
-  float sum = 0;
-  for (int i = -r; i <= r; ++i)
-    sum += k[static_cast<size_t>(i + r)] = static_cast<float>(std::exp(-0.5 * i * i / (sigma * sigma)));
-  for (auto& x : k) x /= sum;
-  std::vector<float> tmp(v.size());
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      float acc = 0;
-      for (int i = -r; i <= r; ++i)
-        acc += k[static_cast<size_t>(i + r)] * v[static_cast<size_t>(y) * w + std::clamp(x + i, 0, w - 1)];
-      tmp[static_cast<size_t>(y) * w + x] = acc;
-    }
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      float acc = 0;
-      for (int i = -r; i <= r; ++i)
-        acc += k[static_cast<size_t>(i + r)] * tmp[static_cast<size_t>(std::clamp(y + i, 0, h - 1)) * w + x];
-      v[static_cast<size_t>(y) * w + x] = acc;
-    }
 }
 
 // The renderer's silhouette of `shape` (its coverage mask), scaled and placed so its box matches `box`, optionally
@@ -141,7 +123,7 @@ SilhouetteMatch silhouetteIou(Shape shape, const Box& box, const Grid& mask, con
       const RenderedScene r = renderScene(scene, Style::Flat, 0);
       std::vector<float> cov(mask.v.size());
       for (size_t i = 0; i < cov.size(); ++i) cov[i] = r.masks[0].pixels[i] / 255.f;
-      if (sigma > 0) gaussianBlur(cov, mask.w, mask.h, sigma);
+      if (sigma > 0) gaussianBlur(cov, mask.w, mask.h, 1, static_cast<float>(sigma));
       int inter = 0, uni = 0;
       for (size_t i = 0; i < mask.v.size(); ++i) {
         const bool t = cov[i] >= 0.5f, m = mask.v[i] != 0;
@@ -215,19 +197,7 @@ Grid halfCoverageMask(const Image& image, const std::vector<int>& label, int col
     }
   if (kept < 4) return comp;
   // Keep what is connected to the colour mask: a patterned background's dots or stripes can sit near the line too.
-  Grid connected(w, h);
-  std::deque<std::pair<int, int>> q;
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      if (out.get(x, y) && comp.get(x, y)) connected.at(x, y) = 1, q.emplace_back(x, y);
-  while (!q.empty()) {
-    auto [x, y] = q.front();
-    q.pop_front();
-    for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
-      const int xx = x + dx, yy = y + dy;
-      if (out.get(xx, yy) && !connected.get(xx, yy)) connected.at(xx, yy) = 1, q.emplace_back(xx, yy);
-    }
-  }
+  const Grid connected = flood(out, comp);
   for (uint8_t v : connected.v)
     if (v) return connected;
   return comp;  // nothing kept touches the colour mask: keep that mask
