@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <unordered_map>
 
 #include "model/compat.h"
 #include "model/error.h"
@@ -18,6 +19,7 @@
 #include "model/pipeline/pipeline.h"
 #include "training/bootstrap/dataset.h"
 #include "training/lr_schedule.h"
+#include "training/trainer/adamw.h"
 #include "training/trainer/batches.h"
 #include "training/trainer/checkpoint.h"
 
@@ -86,6 +88,13 @@ struct Trainer::Impl {
   std::vector<std::string> groupNames;  // trainable parts
   std::vector<LrSchedule> groupLr;
   std::map<std::string, at::Tensor> expAvg, expAvgSq, ema;
+  // The frozen VAE's posterior (mean, std) of each target at a bucket size, keyed "path@WxH": a data set is seen
+  // several times, and encoding the targets was 13 % of a nano step. Filled up to kLatentCacheBytes; not saved (a
+  // resumed run encodes again, identically: each target is encoded on its own, so its posterior does not depend on
+  // which batch it first came in).
+  static constexpr size_t kLatentCacheBytes = size_t(1) << 30;
+  std::unordered_map<std::string, std::pair<at::Tensor, at::Tensor>> latentCache;
+  size_t latentCacheBytes = 0;
 
   int64_t step = 0, totalSteps = 0;
   at::Generator noiseGen, timeGen, dropGen;
@@ -263,6 +272,32 @@ struct Trainer::Impl {
     return at::mse_loss(recon.to(at::kFloat), pixels.to(at::kFloat)) + recipe.klWeight * kl.to(at::kFloat);
   }
 
+  // The batch's targets through the frozen VAE encoder, from the cache where they are there.
+  LatentDistribution targetPosterior(const Batch& batch, int w, int h) {
+    MumuModel& m = *model;
+    std::vector<at::Tensor> means, stds;
+    for (const auto& s : batch.samples) {
+      const std::string key = s.absolute(s.image) + "@" + std::to_string(w) + "x" + std::to_string(h);
+      auto it = latentCache.find(key);
+      if (it == latentCache.end()) {
+        LatentDistribution q = m.vae->encode(loadTargetImages({s}, w, h).to(m.device, m.vaeDtype));
+        std::pair<at::Tensor, at::Tensor> entry{q.mean.clone(at::MemoryFormat::Contiguous), q.std};  // no view of the moments
+        const size_t bytes = 2 * entry.first.numel() * entry.first.element_size();
+        if (latentCacheBytes + bytes > kLatentCacheBytes) {
+          means.push_back(entry.first), stds.push_back(entry.second);
+          continue;
+        }
+        latentCacheBytes += bytes;
+        it = latentCache.emplace(key, std::move(entry)).first;
+      }
+      means.push_back(it->second.first), stds.push_back(it->second.second);
+    }
+    LatentDistribution out;
+    out.mean = at::cat(means, 0), out.std = at::cat(stds, 0);
+    out.logvar = 2.0 * at::log(out.std);
+    return out;
+  }
+
   StepMetrics trainStep() {
     const auto t0 = Clock::now();
     MumuModel& m = *model;
@@ -275,8 +310,7 @@ struct Trainer::Impl {
       loss = autoencoderLoss(loadTargetImages(batch.samples, w, h).to(m.device, m.vaeDtype));
     } else {
       torch::NoGradGuard noGrad;  // the VAE is frozen
-      at::Tensor pixels = loadTargetImages(batch.samples, w, h).to(m.device, m.vaeDtype);
-      latents = m.vae->encode(pixels).sample(noiseGen).to(at::kFloat) * m.config.vaeConfig.scalingFactor;
+      latents = targetPosterior(batch, w, h).sample(noiseGen).to(at::kFloat) * m.config.vaeConfig.scalingFactor;
     }
     if (!autoencoder) loss = epsilonLoss(batch, latents, w, h);
     loss.backward();
@@ -340,36 +374,31 @@ struct Trainer::Impl {
     {
       torch::NoGradGuard noGrad;
       // Global gradient norm over every trainable tensor, then clipping.
-      at::Tensor sq = at::zeros({}, at::TensorOptions().dtype(at::kDouble));
+      double sq = 0.0;
       for (const auto& p : params)
-        if (p.tensor.grad().defined()) sq = sq + p.tensor.grad().to(at::kDouble).pow(2).sum().cpu();
-      const double norm = std::sqrt(sq.item<double>());
+        if (p.tensor.grad().defined()) sq += sumOfSquares(p.tensor.grad());
+      const double norm = std::sqrt(sq);
       out.gradNorm = norm;
-      if (recipe.gradClip > 0 && norm > recipe.gradClip) {
-        const double coef = recipe.gradClip / (norm + 1e-6);
-        for (auto& p : params)
-          if (p.tensor.grad().defined()) p.tensor.mutable_grad().mul_(coef);
-      }
-      // AdamW (decoupled weight decay), the formulation of torch.optim.AdamW; state keyed by name.
-      const int64_t n = step + 1;
-      const double bc1 = 1.0 - std::pow(recipe.beta1, static_cast<double>(n));
-      const double bc2 = 1.0 - std::pow(recipe.beta2, static_cast<double>(n));
+      // AdamW (decoupled weight decay), the formulation of torch.optim.AdamW; state keyed by name. The EMA follows
+      // each parameter's update in the same pass.
       for (size_t g = 0; g < groupNames.size(); ++g) out.lr[groupNames[g]] = groupLr[g].at(step);
+      AdamWHyper hyper;
+      hyper.beta1 = recipe.beta1, hyper.beta2 = recipe.beta2, hyper.eps = recipe.eps;
+      hyper.weightDecay = recipe.weightDecay, hyper.step = step + 1, hyper.emaDecay = recipe.emaDecay;
+      // Gradient clipping: every gradient scaled so the global norm is at most grad_clip (applied inside the update).
+      if (recipe.gradClip > 0 && norm > recipe.gradClip) hyper.gradScale = recipe.gradClip / (norm + 1e-6);
       for (auto& p : params) {
         at::Tensor grad = p.tensor.grad();
-        if (!grad.defined()) continue;
-        const double lr = out.lr[groupNames[p.group]];
-        at::Tensor& m1 = expAvg[p.name];
-        at::Tensor& m2 = expAvgSq[p.name];
-        p.tensor.mul_(1.0 - lr * recipe.weightDecay);
-        m1.mul_(recipe.beta1).add_(grad, 1.0 - recipe.beta1);
-        m2.mul_(recipe.beta2).addcmul_(grad, grad, 1.0 - recipe.beta2);
-        at::Tensor denom = (m2.sqrt() / std::sqrt(bc2)).add_(recipe.eps);
-        p.tensor.addcdiv_(m1, denom, -lr / bc1);
+        at::Tensor* average = recipe.emaDecay > 0 ? &ema.at(p.name) : nullptr;
+        if (!grad.defined()) {
+          // No gradient this step (a part the batch did not reach): no update, but the EMA still moves.
+          if (average) average->mul_(recipe.emaDecay).add_(p.tensor, 1.0 - recipe.emaDecay);
+          continue;
+        }
+        hyper.lr = out.lr[groupNames[p.group]];
+        adamwStep(p.tensor, grad, expAvg.at(p.name), expAvgSq.at(p.name), average, hyper);
       }
       for (auto& p : params) p.tensor.mutable_grad() = at::Tensor();
-      if (recipe.emaDecay > 0)
-        for (auto& p : params) ema[p.name].mul_(recipe.emaDecay).add_(p.tensor, 1.0 - recipe.emaDecay);
     }
     ++step;
     out.step = step;
