@@ -203,6 +203,22 @@ TEST(Trainer, ResumingWithoutStepsKeepsTheRunsOwnLength) {
   EXPECT_TRUE(said);
 }
 
+// Targets seen again come from the latent cache: two and a half passes over the data set give the same losses as
+// encoding every target every time (a cache returning another sample's posterior, or a stale one, would not).
+TEST(Trainer, CachedTargetLatentsGiveTheSameLosses) {
+  test::TempFolder tmp;
+  std::vector<double> cached, encoded;
+  for (bool cache : {true, false}) {
+    auto o = options(tmp / (cache ? "cached" : "encoded"));
+    o.steps = 20;  // 16 samples, batch 2: 8 steps a pass
+    o.cacheLatents = cache;
+    Trainer t(tiny(), o);
+    (cache ? cached : encoded) = t.run().losses;
+  }
+  ASSERT_EQ(cached.size(), 20u);
+  EXPECT_EQ(cached, encoded);
+}
+
 // The child half of the SIGKILL test: runs only when the parent re-executes this binary with the env set.
 TEST(TrainerChild, RunUntilKilled) {
   const char* out = std::getenv("MUMU_TRAINER_CHILD_OUT");

@@ -278,12 +278,12 @@ struct Trainer::Impl {
     std::vector<at::Tensor> means, stds;
     for (const auto& s : batch.samples) {
       const std::string key = s.absolute(s.image) + "@" + std::to_string(w) + "x" + std::to_string(h);
-      auto it = latentCache.find(key);
+      auto it = opt.cacheLatents ? latentCache.find(key) : latentCache.end();
       if (it == latentCache.end()) {
         LatentDistribution q = m.vae->encode(loadTargetImages({s}, w, h).to(m.device, m.vaeDtype));
         std::pair<at::Tensor, at::Tensor> entry{q.mean.clone(at::MemoryFormat::Contiguous), q.std};  // no view of the moments
         const size_t bytes = 2 * entry.first.numel() * entry.first.element_size();
-        if (latentCacheBytes + bytes > kLatentCacheBytes) {
+        if (!opt.cacheLatents || latentCacheBytes + bytes > kLatentCacheBytes) {
           means.push_back(entry.first), stds.push_back(entry.second);
           continue;
         }

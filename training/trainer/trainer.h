@@ -42,6 +42,7 @@ struct TrainerOptions {
   bool resume = false;  // continue from the newest complete checkpoint of outDir (fresh start when none)
   int64_t steps = 0;    // > 0: overrides the recipe's total steps
   int threads = 0;      // 0: leave libtorch's setting alone
+  bool cacheLatents = true;  // keep the frozen VAE's posterior of each target in memory (off: encode every time)
   const std::atomic<bool>* stop = nullptr;  // set → checkpoint after the current step and return
   std::function<void(const StepMetrics&)> onStep;
   std::function<void(const std::string&)> log;  // warnings and notes
