@@ -280,7 +280,7 @@ Recipe builtinRecipe(const std::string& name) {
     // left out (text only), 10 % keep crop and words as bootstrapped: a sample with both teaches neither path alone.
     // The LM (its embeddings learn the words from nothing) at the UNet's rate. Min-SNR-γ 5 weighting (the value the
     // paper that proposed it recommends). See the model card for the runs behind these choices.
-    r.model = "runs/nano-vae/export", r.steps = 3800, r.batchSize = 16, r.buckets = {{64, 64}}, r.maxImages = 3;
+    r.model = "runs/nano-vae/export", r.steps = 5000, r.batchSize = 16, r.buckets = {{64, 64}}, r.maxImages = 3;
     r.modules["vision"] = mod(ModuleMode::Full, 5e-4);
     r.modules["projection"] = mod(ModuleMode::Full, 1e-3);
     r.modules["lm"] = mod(ModuleMode::Full, 1e-3);
