@@ -22,7 +22,7 @@ void adamwStep(at::Tensor& param, const at::Tensor& grad, at::Tensor& expAvg, at
   const double bc1 = 1.0 - std::pow(h.beta1, static_cast<double>(h.step));
   const double bc2 = 1.0 - std::pow(h.beta2, static_cast<double>(h.step));
   const int64_t n = param.numel();
-  const bool fused = fusable(param) && fusable(grad) && fusable(expAvg) && fusable(expAvgSq) &&
+  const bool fused = h.fuse && fusable(param) && fusable(grad) && fusable(expAvg) && fusable(expAvgSq) &&
                      (!withEma || fusable(*ema)) && grad.numel() == n && expAvg.numel() == n &&
                      expAvgSq.numel() == n && (!withEma || ema->numel() == n);
   if (!fused) {

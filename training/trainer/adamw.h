@@ -11,6 +11,7 @@ struct AdamWHyper {
   int64_t step = 1;         // 1-based: the bias corrections use it
   double emaDecay = 0.0;    // ≤ 0: no EMA
   double gradScale = 1.0;   // the gradient is used times this (gradient clipping without a pass of its own)
+  bool fuse = true;         // false: always the tensor ops (benchmarks compare the two)
 };
 
 // param -= lr · (wd · param + m̂ / (√v̂ + eps)) with the moments updated from gradScale · grad first; then ema = d · ema + (1 − d) ·
