@@ -2,6 +2,8 @@
 // it must find the objects of rendered scenes and tell their styles apart before it may judge a model.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "bootstrap_test_util.h"
 #include "model/error.h"
 #include "training/bootstrap/rng.h"
@@ -100,6 +102,34 @@ TEST(ShapeAnalyser, RefusesWhatIsNotAnRgbImage) {
   tiny.width = tiny.height = 8, tiny.channels = 3;
   tiny.pixels.assign(8 * 8 * 3, 0);
   EXPECT_THROW(analyseShapes(tiny), Error);
+}
+
+TEST(ShapeAnalyser, RefusesOptionsOutOfRange) {
+  Rng rng(5);
+  ShapeWorldOptions w;
+  const Image image = renderScene(sampleScene(w, rng), Style::Flat, rng.next()).image;
+  EXPECT_NO_THROW(analyseShapes(image));
+  auto refused = [&](auto change, const char* what) {
+    ShapeAnalyserOptions o;
+    change(o);
+    try {
+      analyseShapes(image, o);
+      ADD_FAILURE() << "accepted " << what;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  refused([](ShapeAnalyserOptions& o) { o.templateBlurs.clear(); }, "templateBlurs");
+  refused([](ShapeAnalyserOptions& o) { o.templateBlurs = {0.0, -1.0}; }, "template blur");
+  refused([](ShapeAnalyserOptions& o) { o.templateBlurs = {std::nan("")}; }, "template blur");
+  refused([](ShapeAnalyserOptions& o) { o.blurPenalty = 5.0; }, "blurPenalty");
+  refused([](ShapeAnalyserOptions& o) { o.minAreaFraction = 1.5; }, "minAreaFraction");
+  refused([](ShapeAnalyserOptions& o) { o.maxColourDistance = 0; }, "maxColourDistance");
+  refused([](ShapeAnalyserOptions& o) { o.minChroma = 300; }, "minChroma");
+  // Sharp silhouettes only is a valid choice.
+  ShapeAnalyserOptions sharp;
+  sharp.templateBlurs = {0.0};
+  EXPECT_NO_THROW(analyseShapes(image, sharp));
 }
 
 namespace {

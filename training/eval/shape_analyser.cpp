@@ -211,10 +211,27 @@ bool ShapeAnalysis::contains(int colour, Shape shape, double minIou) const {
   return false;
 }
 
+namespace {
+
+// Options come from code, not files, but a wrong one would silently change every verdict: refuse it.
+void validate(const ShapeAnalyserOptions& o) {
+  auto bad = [](const std::string& what) { fail("shape analyser options", what); };
+  if (!(o.minAreaFraction >= 0 && o.minAreaFraction < 1)) bad("minAreaFraction must be in [0, 1)");
+  if (!(o.maxColourDistance > 0 && std::isfinite(o.maxColourDistance))) bad("maxColourDistance must be > 0");
+  if (o.minChroma < 0 || o.minChroma > 255) bad("minChroma must be in [0, 255]");
+  if (o.templateBlurs.empty()) bad("templateBlurs is empty (give 0 for sharp silhouettes only)");
+  for (double sigma : o.templateBlurs)
+    if (!(sigma >= 0 && sigma <= 8)) bad("a template blur σ must be in [0, 8] pixels, got " + std::to_string(sigma));
+  if (!(o.blurPenalty >= 0 && o.blurPenalty < 0.1)) bad("blurPenalty must be in [0, 0.1) per pixel of σ");
+}
+
+}  // namespace
+
 ShapeAnalysis analyseShapes(const Image& image, const ShapeAnalyserOptions& opt) {
   if (image.channels != 3)
     fail("shape analyser", "expected an RGB image, got " + std::to_string(image.channels) + " channels");
   if (image.width < 16 || image.height < 16) fail("shape analyser", "image smaller than 16×16");
+  validate(opt);
   const int w = image.width, h = image.height;
   const auto& palette = shapeColours();
 

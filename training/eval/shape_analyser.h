@@ -39,7 +39,7 @@ struct ShapeAnalyserOptions {
   double blurPenalty = 0.01;  // per pixel of σ: of two near-equal matches, the sharper explanation wins
 };
 
-// Throws mumu::Error for an image that is not RGB or is smaller than 16×16.
+// Throws mumu::Error for an image that is not RGB or is smaller than 16×16, and for options out of range.
 ShapeAnalysis analyseShapes(const Image& image, const ShapeAnalyserOptions& options = {});
 
 }  // namespace mumu::training
