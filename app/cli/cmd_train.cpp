@@ -82,10 +82,11 @@ int runTrain(const std::vector<std::string>& args) {
     }
   };
 #ifdef __GLIBC__
-  // A training step frees and allocates the same large activation buffers every time; by default glibc hands them
-  // back to the kernel and page-faults them in again (3 % of a nano step). Keep them in the heap.
-  ::mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // A training step frees and allocates the same large activation buffers every time; by default glibc maps the
+  // largest afresh each time and page-faults them in again. Keep buffers up to 32 MiB (glibc's maximum on 64-bit) in
+  // the heap and the heap's top untrimmed.
+  if (::mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || ::mallopt(M_TRIM_THRESHOLD, 1 << 30) != 1)
+    std::cerr << "note: the C library refused the allocator settings; training goes on with its defaults\n";
 #endif
   training::Trainer trainer(recipe, o);
   // Ctrl-C: the trainer finishes the current step, writes a checkpoint and returns.

@@ -41,8 +41,8 @@ TEST(AdamW, FusedStepMatchesTheTensorOpsOverManySteps) {
     at::Tensor grad = at::randn({n}, gen);
     h.step = step;
     h.gradScale = step % 3 == 0 ? 0.25 : 1.0;  // clipping on some steps
-    adamwStep(fused.p, grad, fused.m, fused.v, &fused.e, h);
-    adamwStep(rp, strided(grad), rm, rv, &re, h);
+    ASSERT_TRUE(adamwStep(fused.p, grad, fused.m, fused.v, &fused.e, h));  // the fused pass ran
+    ASSERT_FALSE(adamwStep(rp, strided(grad), rm, rv, &re, h));             // the tensor ops ran
   }
   EXPECT_TRUE(at::allclose(fused.p, rp, 1e-5, 1e-6)) << (fused.p - rp).abs().max().item<float>();
   EXPECT_TRUE(at::allclose(fused.m, rm, 1e-5, 1e-7));
@@ -50,6 +50,27 @@ TEST(AdamW, FusedStepMatchesTheTensorOpsOverManySteps) {
   EXPECT_TRUE(at::allclose(fused.e, re, 1e-5, 1e-6));
   // And the step did something: the weights moved away from where they started.
   EXPECT_GT((fused.p - randomState(n, 1).p).abs().max().item<float>(), 1e-2);
+}
+
+// Against libtorch's own torch::optim::AdamW (weight decay, bias corrections over 25 steps), not only against itself.
+TEST(AdamW, MatchesLibtorchsAdamW) {
+  const int64_t n = 4099;
+  auto gen = at::detail::createCPUGenerator(11);
+  at::Tensor start = at::randn({n}, gen);
+  at::Tensor theirs = start.clone().requires_grad_(true);
+  torch::optim::AdamW reference({theirs}, torch::optim::AdamWOptions(2e-3).betas({0.9, 0.99}).eps(1e-8).weight_decay(0.1));
+  at::Tensor ours = start.clone(), m = at::zeros({n}), v = at::zeros({n});
+  AdamWHyper h;
+  h.lr = 2e-3, h.beta1 = 0.9, h.beta2 = 0.99, h.eps = 1e-8, h.weightDecay = 0.1;
+  for (int64_t step = 1; step <= 25; ++step) {
+    at::Tensor grad = at::randn({n}, gen) * (step % 2 ? 1.0 : 0.01);
+    theirs.mutable_grad() = grad.clone();
+    reference.step();
+    h.step = step;
+    ASSERT_TRUE(adamwStep(ours, grad, m, v, nullptr, h));
+  }
+  EXPECT_TRUE(at::allclose(ours, theirs.detach(), 1e-5, 1e-6)) << (ours - theirs.detach()).abs().max().item<float>();
+  EXPECT_GT((ours - start).abs().max().item<float>(), 1e-2);
 }
 
 TEST(AdamW, FirstStepIsSignedLearningRate) {

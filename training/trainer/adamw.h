@@ -15,8 +15,9 @@ struct AdamWHyper {
 };
 
 // param -= lr · (wd · param + m̂ / (√v̂ + eps)) with the moments updated from gradScale · grad first; then ema = d · ema + (1 − d) ·
-// param when emaDecay > 0 (ema must then be defined). Every tensor is updated in place.
-void adamwStep(at::Tensor& param, const at::Tensor& grad, at::Tensor& expAvg, at::Tensor& expAvgSq, at::Tensor* ema,
+// param when emaDecay > 0 (ema must then be defined). Every tensor is updated in place. Returns whether the fused pass
+// ran (else the tensor ops did).
+bool adamwStep(at::Tensor& param, const at::Tensor& grad, at::Tensor& expAvg, at::Tensor& expAvgSq, at::Tensor* ema,
                const AdamWHyper& h);
 
 // Σ grad² in double precision (one pass on float32 CPU tensors).

@@ -281,7 +281,9 @@ struct Trainer::Impl {
       auto it = opt.cacheLatents ? latentCache.find(key) : latentCache.end();
       if (it == latentCache.end()) {
         LatentDistribution q = m.vae->encode(loadTargetImages({s}, w, h).to(m.device, m.vaeDtype));
-        std::pair<at::Tensor, at::Tensor> entry{q.mean.clone(at::MemoryFormat::Contiguous), q.std};  // no view of the moments
+        // Kept in host memory (a GPU's is for the model); cloned, so no view pins the encoder's output.
+        std::pair<at::Tensor, at::Tensor> entry{q.mean.to(at::kCPU).clone(at::MemoryFormat::Contiguous),
+                                                q.std.to(at::kCPU).clone(at::MemoryFormat::Contiguous)};
         const size_t bytes = 2 * entry.first.numel() * entry.first.element_size();
         if (!opt.cacheLatents || latentCacheBytes + bytes > kLatentCacheBytes) {
           means.push_back(entry.first), stds.push_back(entry.second);
@@ -292,9 +294,8 @@ struct Trainer::Impl {
       }
       means.push_back(it->second.first), stds.push_back(it->second.second);
     }
-    LatentDistribution out;
-    out.mean = at::cat(means, 0), out.std = at::cat(stds, 0);
-    out.logvar = 2.0 * at::log(out.std);
+    LatentDistribution out;  // logvar is left undefined: sampling needs only mean and std
+    out.mean = at::cat(means, 0).to(m.device), out.std = at::cat(stds, 0).to(m.device);
     return out;
   }
 
