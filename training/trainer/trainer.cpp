@@ -281,16 +281,17 @@ struct Trainer::Impl {
       auto it = opt.cacheLatents ? latentCache.find(key) : latentCache.end();
       if (it == latentCache.end()) {
         LatentDistribution q = m.vae->encode(loadTargetImages({s}, w, h).to(m.device, m.vaeDtype));
-        // Kept in host memory (a GPU's is for the model); cloned, so no view pins the encoder's output.
-        std::pair<at::Tensor, at::Tensor> entry{q.mean.to(at::kCPU).clone(at::MemoryFormat::Contiguous),
-                                                q.std.to(at::kCPU).clone(at::MemoryFormat::Contiguous)};
-        const size_t bytes = 2 * entry.first.numel() * entry.first.element_size();
+        const size_t bytes = 2 * q.mean.numel() * q.mean.element_size();
         if (!opt.cacheLatents || latentCacheBytes + bytes > kLatentCacheBytes) {
-          means.push_back(entry.first), stds.push_back(entry.second);
+          means.push_back(q.mean), stds.push_back(q.std);
           continue;
         }
+        // Kept in host memory (a GPU's is for the model); cloned, so no view pins the encoder's output.
         latentCacheBytes += bytes;
-        it = latentCache.emplace(key, std::move(entry)).first;
+        it = latentCache
+                 .emplace(key, std::make_pair(q.mean.to(at::kCPU).clone(at::MemoryFormat::Contiguous),
+                                              q.std.to(at::kCPU).clone(at::MemoryFormat::Contiguous)))
+                 .first;
       }
       means.push_back(it->second.first), stds.push_back(it->second.second);
     }
