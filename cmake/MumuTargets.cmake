@@ -5,6 +5,10 @@ add_library(mumu_warnings INTERFACE)
 target_compile_options(mumu_warnings INTERFACE -Wall -Wextra -fPIC)
 # Qt's `slots`/`signals` keywords collide with torch headers (ATen/core/ivalue_inl.h).
 target_compile_definitions(mumu_warnings INTERFACE QT_NO_KEYWORDS)
+# PyTorch's wheels export std::filesystem symbols (their toolchain's libstdc++_nonshared, compiled into libtorch).
+# Loaded before libstdc++ they win the symbol lookup, and std::filesystem::remove_all jumped to address 0. Naming
+# libstdc++ first on every link line puts it first in the search order, so the system's definitions win.
+target_link_options(mumu_warnings INTERFACE "LINKER:--push-state,--no-as-needed,-lstdc++,--pop-state")
 if(MUMU_ASAN)
   target_compile_options(mumu_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(mumu_warnings INTERFACE -fsanitize=address,undefined)

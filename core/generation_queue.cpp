@@ -38,6 +38,7 @@ struct JobSpec {
   Prompt prompt;
   std::string negative;
   std::string modelDir;
+  std::string device = "auto", dtype;  // what the model is loaded on / in
   std::string modelProblem;  // non-empty: fail with this instead of loading
   std::string sampler;
   int steps = 0, width = 0, height = 0, batch = 1;
@@ -86,9 +87,9 @@ class GenerationWorker : public QObject {
 
   // Loads `dir` ahead of the first job (the Studio opens ready to generate). A failure is not reported here: the
   // first job that needs the model reports it on its item.
-  void preload(const std::string& dir) {
+  void preload(const std::string& dir, const std::string& device, const std::string& dtype) {
     try {
-      ensureModel(dir);
+      ensureModel(dir, device, dtype);
     } catch (...) {
       model_.reset();
       modelDir_.clear();
@@ -102,19 +103,19 @@ class GenerationWorker : public QObject {
   }
 
  private:
-  void ensureModel(const std::string& dir) {
-    if (model_ && modelDir_ == dir) return;
+  void ensureModel(const std::string& dir, const std::string& device, const std::string& dtype) {
+    if (model_ && modelDir_ == dir && device_ == device && dtype_ == dtype) return;
     model_.reset();  // free the old model before loading the next
     modelDir_.clear();
-    model_ = openMumuPackage(dir, "auto");
-    modelDir_ = dir;
+    model_ = openMumuPackage(dir, device, dtype);
+    modelDir_ = dir, device_ = device, dtype_ = dtype;
     info_ = describeMumuModel(*model_);
   }
 
   void runJob(const JobSpec& job) {
     if (!job.modelProblem.empty()) fail("", job.modelProblem);
     if (job.modelDir.empty()) fail("", "no model selected");
-    ensureModel(job.modelDir);
+    ensureModel(job.modelDir, job.device, job.dtype);
     if (job.cancel->load()) return finish(job.id, GenerationJob::Cancelled, {});
 
     Prompt prompt = job.prompt;
@@ -189,7 +190,7 @@ class GenerationWorker : public QObject {
 
   GenerationQueue* queue_;
   std::shared_ptr<MumuModel> model_;  // cached until a job needs another package
-  std::string modelDir_;
+  std::string modelDir_, device_, dtype_;
   MumuModelInfo info_;
 };
 
@@ -435,7 +436,7 @@ void GenerationQueue::setPaused(bool paused) {
   schedule();
 }
 
-void GenerationQueue::preload(const QString& modelId) {
+void GenerationQueue::preload(const QString& modelId, const QString& device, const QString& dtype) {
   QString dir;
   if (std::optional<ModelEntry> entry = registry_ ? registry_->find(modelId) : std::nullopt) {
     if (!entry->available || entry->kind == ModelEntry::Kind::SdxlIdefics2) return;
@@ -445,7 +446,9 @@ void GenerationQueue::preload(const QString& modelId) {
   }
   if (dir.isEmpty() || !worker_) return;
   GenerationWorker* w = worker_;
-  QMetaObject::invokeMethod(w, [w, d = dir.toStdString()] { w->preload(d); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      w, [w, d = dir.toStdString(), dev = device.toStdString(), t = dtype.toStdString()] { w->preload(d, dev, t); },
+      Qt::QueuedConnection);
 }
 
 void GenerationQueue::schedule() {
@@ -475,6 +478,8 @@ void GenerationQueue::schedule() {
   } else {
     spec.modelDir = j.settings.modelId.toStdString();
   }
+  spec.device = j.settings.device.isEmpty() ? "auto" : j.settings.device.toStdString();
+  spec.dtype = j.settings.dtype.toStdString();
   spec.sampler = j.settings.sampler.toStdString();
   spec.steps = j.settings.steps;
   spec.cfg = j.settings.cfg;

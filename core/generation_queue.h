@@ -91,7 +91,8 @@ class GenerationQueue : public QAbstractListModel {
   void clearFinished();
 
   // Loads a model on the worker now, so the first Generate does not wait for it (errors surface on the first job).
-  void preload(const QString& modelId);
+  // device / dtype as GenerationSettings has them; a job with another device or dtype reloads the model.
+  void preload(const QString& modelId, const QString& device = QStringLiteral("auto"), const QString& dtype = {});
   // Paused: no new job starts (a running one finishes).
   void setPaused(bool paused);
   bool isPaused() const { return paused_; }

@@ -1,9 +1,11 @@
 // generation_settings.cpp — JSON form of the settings (presets, QSettings) and the torch-side sampler list.
 #include "core/generation_settings.h"
 
+#include <QCoreApplication>
 #include <QRandomGenerator>
 
 #include "model/pipeline/pipeline.h"
+#include "model/runtime.h"
 
 namespace mumu {
 
@@ -17,7 +19,9 @@ QJsonObject settingsToJson(const GenerationSettings& s) {
                      {"width", s.width},
                      {"height", s.height},
                      {"batch", s.batch},
-                     {"negative", s.negative}};
+                     {"negative", s.negative},
+                     {"device", s.device},
+                     {"dtype", s.dtype}};
 }
 
 GenerationSettings settingsFromJson(const QJsonObject& o) {
@@ -32,7 +36,27 @@ GenerationSettings settingsFromJson(const QJsonObject& o) {
   s.height = qBound(0, o.value("height").toInt() / 8 * 8, 8192);
   s.batch = qBound(1, o.value("batch").toInt(1), 64);
   s.negative = o.value("negative").toString();
+  s.device = o.value("device").toString(QStringLiteral("auto"));
+  s.dtype = o.value("dtype").toString();
+  static const QStringList dtypes{QString(), QStringLiteral("float32"), QStringLiteral("bfloat16"),
+                                  QStringLiteral("float16")};
+  if (!dtypes.contains(s.dtype)) s.dtype.clear();
   return s;
+}
+
+QList<DeviceChoice> availableDevices() {
+  QList<DeviceChoice> out{{QStringLiteral("auto"),
+                           QCoreApplication::translate("mumu::GenerationSettings", "Automatic (GPU when present)"),
+                           false}};
+  for (const ComputeDevice& d : computeDevices()) {
+    QString label = QString::fromStdString(d.name);
+    if (d.id != "cpu")
+      label = QStringLiteral("%1 · %2 · %3 GiB")
+                  .arg(QString::fromStdString(d.id), label)
+                  .arg(static_cast<double>(d.totalBytes) / (1 << 30), 0, 'f', 1);
+    out.push_back({QString::fromStdString(d.id), label, d.bf16});
+  }
+  return out;
 }
 
 QStringList availableSamplers() {

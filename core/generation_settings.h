@@ -20,12 +20,23 @@ struct GenerationSettings {
   int width = 0, height = 0;  // 0 = the package's default; otherwise multiples of 8
   int batch = 1;
   QString negative;  // negative prompt in the prompt text syntax ("" = the empty prompt)
+  QString device = QStringLiteral("auto");  // cpu | cuda | cuda:N | auto (the GPU when there is one)
+  QString dtype;                            // float32 | bfloat16 | float16 | "" = the device's best
 
   bool operator==(const GenerationSettings&) const = default;
 };
 
 QJsonObject settingsToJson(const GenerationSettings& s);
 GenerationSettings settingsFromJson(const QJsonObject& o);
+
+// A device the Studio offers: id as GenerationSettings::device takes it, and a label with what it has.
+struct DeviceChoice {
+  QString id;     // "auto", "cpu", "cuda:0", …
+  QString label;  // "CPU (2 threads)", "cuda:0 · NVIDIA H100 80GB HBM3 · 79.1 GiB"
+  bool bf16 = false;
+};
+// "auto" first, then the CPU and every CUDA device (model/runtime's computeDevices).
+QList<DeviceChoice> availableDevices();
 
 // The pipeline's sampler names ("ddim", "euler", "euler_karras", "euler_a", "dpmpp_2m", "dpmpp_2m_karras").
 QStringList availableSamplers();

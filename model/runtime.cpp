@@ -14,6 +14,11 @@
 #include "compat.h"
 #include "mumu_version.h"
 
+#ifdef MUMU_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <cuda_runtime_api.h>
+#endif
+
 namespace mumu {
 
 void ensureFastBlas(int argc, char** argv) {
@@ -50,6 +55,47 @@ void initRuntime(int threads) {
   if (at::get_num_threads() != n) at::set_num_threads(n);
 }
 
+std::vector<ComputeDevice> computeDevices() {
+  std::vector<ComputeDevice> out;
+  ComputeDevice cpu;
+  cpu.id = "cpu";
+  cpu.name = "CPU (" + std::to_string(at::get_num_threads()) + " threads)";
+  __builtin_cpu_init();
+  cpu.bf16 = __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+  out.push_back(cpu);
+#ifdef MUMU_CUDA
+  if (!torch::cuda::is_available()) return out;
+  for (int i = 0, n = static_cast<int>(torch::cuda::device_count()); i < n; ++i) {
+    const cudaDeviceProp* p = at::cuda::getDeviceProperties(i);
+    ComputeDevice d;
+    d.id = "cuda:" + std::to_string(i);
+    d.name = p->name;
+    d.totalBytes = static_cast<long long>(p->totalGlobalMem);
+    d.major = p->major, d.minor = p->minor;
+    d.bf16 = p->major >= 8;
+    size_t freeBytes = 0, totalBytes = 0;
+    int previous = 0;
+    if (cudaGetDevice(&previous) == cudaSuccess && cudaSetDevice(i) == cudaSuccess &&
+        cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess)
+      d.freeBytes = static_cast<long long>(freeBytes);
+    cudaSetDevice(previous);
+    out.push_back(d);
+  }
+#endif
+  return out;
+}
+
+std::string deviceForRecorded(const std::string& recordedType, std::string* note) {
+  if (note) note->clear();
+  if (recordedType.empty() || recordedType == "cpu") return "cpu";
+  for (const auto& d : computeDevices())
+    if (d.id.rfind(recordedType + ":", 0) == 0) return d.id;
+  if (note)
+    *note = "the image was made on " + recordedType + ", which this machine lacks: regenerating on the CPU, so the "
+            "pixels will not match bit for bit";
+  return "cpu";
+}
+
 RuntimeInfo runtimeInfo() {
   RuntimeInfo info;
   info.mumuVersion = MUMU_VERSION_STRING;
@@ -72,10 +118,29 @@ RuntimeInfo runtimeInfo() {
   info.cudaBuilt = true;
 #endif
   info.cudaAvailable = torch::cuda::is_available();
-  if (info.cudaAvailable) {
-    for (int64_t i = 0, n = static_cast<int64_t>(torch::cuda::device_count()); i < n; ++i)
-      info.cudaDevices.push_back("cuda:" + std::to_string(i));
+  for (const auto& d : computeDevices())
+    if (d.id != "cpu") info.cudaDevices.push_back(d);
+  auto& ctx = at::globalContext();
+  // On the CPU, 2.x has a flash-attention kernel (any mask that is not an additive float bias) and the math path.
+  if (ctx.userEnabledFlashSDP()) info.attentionCpu.push_back("flash");
+  if (ctx.userEnabledMathSDP()) info.attentionCpu.push_back("math");
+#ifdef MUMU_CUDA
+  {
+    int v = 0;
+    if (cudaRuntimeGetVersion(&v) == cudaSuccess) info.cudaVersion = std::to_string(v / 1000) + "." + std::to_string(v / 10 % 100);
+    if (ctx.hasCuDNN()) {
+      const long c = ctx.versionCuDNN();  // e.g. 91900
+      info.cudnnVersion = std::to_string(c / 10000) + "." + std::to_string(c / 100 % 100) + "." + std::to_string(c % 100);
+    }
+    const int major = info.cudaDevices.empty() ? 0 : info.cudaDevices.front().major;
+    const int minor = info.cudaDevices.empty() ? 0 : info.cudaDevices.front().minor;
+    const int cc = major * 10 + minor;
+    if (ctx.userEnabledFlashSDP() && cc >= 80) info.attentionCuda.push_back("flash");
+    if (ctx.userEnabledMemEfficientSDP() && cc >= 50) info.attentionCuda.push_back("mem_efficient");
+    if (ctx.userEnabledCuDNNSDP() && cc >= 90 && ctx.hasCuDNN()) info.attentionCuda.push_back("cudnn");
+    if (ctx.userEnabledMathSDP() && cc > 0) info.attentionCuda.push_back("math");
   }
+#endif
   info.threads = at::get_num_threads();
   info.interopThreads = at::get_num_interop_threads();
   return info;

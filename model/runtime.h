@@ -22,6 +22,24 @@ void initRuntime(int threads = 0);
 // What initRuntime(0) picks: $OMP_NUM_THREADS when it is a positive number, else the number of cores.
 int defaultThreadCount();
 
+// A device a model can run on, as the CLI's --device and the Studio's settings name it.
+struct ComputeDevice {
+  std::string id;            // "cpu", "cuda:0", …
+  std::string name;          // "CPU (2 threads)", "NVIDIA H100 80GB HBM3"
+  long long totalBytes = 0;  // device memory (0 for the CPU: shared with the system)
+  long long freeBytes = 0;
+  int major = 0, minor = 0;  // CUDA compute capability
+  bool bf16 = false;         // native bfloat16 (Ampere and later; on the CPU, AVX-512-BF16 or AMX)
+};
+
+// The CPU first, then every CUDA device libtorch sees (asking for free memory initialises each GPU's context).
+std::vector<ComputeDevice> computeDevices();
+
+// The device to regenerate an image on whose recipe says `recordedType` ("cpu", "cuda"; "" for old recipes): the
+// same type when this machine has it ("cuda" → "cuda:0"), else the CPU. `note` (may be null) is set to a sentence
+// for the user when the device type differs, since the pixels will then not match bit for bit.
+std::string deviceForRecorded(const std::string& recordedType, std::string* note);
+
 struct RuntimeInfo {
   std::string mumuVersion;
   std::string torchBuildVersion;   // libtorch headers the binary was compiled against
@@ -32,7 +50,12 @@ struct RuntimeInfo {
   std::string oiioRuntimeVersion;
   bool cudaBuilt = false;          // compiled with MUMU_CUDA
   bool cudaAvailable = false;
-  std::vector<std::string> cudaDevices;
+  std::string cudaVersion;         // the CUDA runtime libtorch was built with ("13.0"; empty without CUDA)
+  std::string cudnnVersion;        // cuDNN libtorch loads ("9.19.0"; empty when none)
+  std::vector<ComputeDevice> cudaDevices;
+  // Fused scaled-dot-product-attention back ends: the CPU's, and CUDA's (enabled in this process and usable on
+  // device 0: flash needs compute capability 8.0, cuDNN 9.0, memory-efficient 5.0).
+  std::vector<std::string> attentionCpu, attentionCuda;
   int threads = 0;                 // at::get_num_threads()
   int interopThreads = 0;
 };

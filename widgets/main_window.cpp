@@ -184,11 +184,14 @@ void MainWindow::buildCreateWorkspace(QWidget* create) {
   settingsPanel_ = settingsView_;
   settingsPanel_->setObjectName("settingsPanel");
   // The Studio opens ready to generate: the selected model (the shipped nano one by default) loads right away.
-  preloaded_ = settingsView_->settings().modelId;
-  queue_->preload(preloaded_);
-  connect(settingsView_, &SettingsPanel::settingsChanged, this, [this] {
-    const QString id = settingsView_->settings().modelId;
-    if (id != preloaded_) preloaded_ = id, queue_->preload(id);
+  // (A change of model, device or precision loads again, before the next Generate.)
+  auto loadKey = [](const GenerationSettings& s) { return QStringList{s.modelId, s.device, s.dtype}; };
+  const GenerationSettings initial = settingsView_->settings();
+  preloaded_ = loadKey(initial);
+  queue_->preload(initial.modelId, initial.device, initial.dtype);
+  connect(settingsView_, &SettingsPanel::settingsChanged, this, [this, loadKey] {
+    const GenerationSettings s = settingsView_->settings();
+    if (loadKey(s) != preloaded_) preloaded_ = loadKey(s), queue_->preload(s.modelId, s.device, s.dtype);
   });
 
   composerSplitter_->addWidget(composerArea_);
@@ -266,7 +269,16 @@ void MainWindow::restoreRecipe(const Recipe& recipe) {
   g.width = recipe.width;
   g.height = recipe.height;
   g.negative = QString::fromStdString(recipe.negativePrompt);
+  // The recorded device type and precision, so that Reuse gives the same pixels where this machine can.
+  std::string note;
+  g.device = QString::fromStdString(deviceForRecorded(recipe.deviceType, &note));
+  g.dtype = QString::fromStdString(recipe.dtype);
   settingsView_->setSettings(g);
+  if (!note.empty())
+    statusBar()->showMessage(tr("The image was made on %1, which this machine lacks: it runs on the CPU and the "
+                                "pixels will not match bit for bit")
+                                 .arg(QString::fromStdString(recipe.deviceType)),
+                             10000);
   workspaces_->setCurrentIndex(0);
 }
 

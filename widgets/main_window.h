@@ -90,7 +90,7 @@ class MainWindow : public QMainWindow {
   QWidget* galleryArea_ = nullptr;
   QWidget* trainingWorkspace_ = nullptr;
   QPushButton* generateButton_ = nullptr;
-  QString preloaded_;  // the model id last handed to the queue's preload
+  QStringList preloaded_;  // model id, device and dtype last handed to the queue's preload
 
   // Services (core/): the order of declaration is the order of construction; the queue goes first on destruction.
   std::unique_ptr<AssetStore> assets_;

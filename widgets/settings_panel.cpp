@@ -115,6 +115,14 @@ SettingsPanel::SettingsPanel(ModelRegistry* registry, QWidget* parent) : QWidget
   negative_->setTabChangesFocus(true);
   negative_->setFixedHeight(negative_->fontMetrics().lineSpacing() * 4);
 
+  // Where the model runs and in which precision: the queue loads it again when either changes.
+  device_ = new QComboBox(this);
+  device_->setObjectName(QStringLiteral("deviceCombo"));
+  for (const DeviceChoice& d : availableDevices()) device_->addItem(d.label, d.id);
+  dtype_ = new QComboBox(this);
+  dtype_->setObjectName(QStringLiteral("dtypeCombo"));
+  for (const char* t : {"", "float32", "bfloat16", "float16"}) dtype_->addItem(QString::fromLatin1(t), QString::fromLatin1(t));
+
   presets_ = new QComboBox(this);
   presets_->setObjectName(QStringLiteral("presetCombo"));
   applyPreset_ = new QPushButton(this);
@@ -154,6 +162,8 @@ SettingsPanel::SettingsPanel(ModelRegistry* registry, QWidget* parent) : QWidget
   addRow(sizeRow);
   addWidgetRow(batch_);
   addWidgetRow(negative_);
+  addWidgetRow(device_);
+  addWidgetRow(dtype_);
 
   auto* importAction = menu->addAction(QString());
   importAction->setObjectName(QStringLiteral("importPackageAction"));
@@ -201,6 +211,8 @@ SettingsPanel::SettingsPanel(ModelRegistry* registry, QWidget* parent) : QWidget
   connect(batch_, &QSpinBox::valueChanged, this, changed);
   connect(seed_, &QLineEdit::textEdited, this, changed);
   connect(negative_, &QPlainTextEdit::textChanged, this, changed);
+  connect(device_, &QComboBox::currentIndexChanged, this, changed);
+  connect(dtype_, &QComboBox::currentIndexChanged, this, changed);
 
   if (registry_) {
     connect(registry_, &ModelRegistry::modelsChanged, this, &SettingsPanel::reloadModels);
@@ -318,6 +330,8 @@ GenerationSettings SettingsPanel::settings() const {
   s.height = snapSize(height_->currentText().toInt());
   s.batch = batch_->value();
   s.negative = negative_->toPlainText();
+  s.device = device_->currentData().toString();
+  s.dtype = dtype_->currentData().toString();
   return s;
 }
 
@@ -340,6 +354,13 @@ void SettingsPanel::setSettings(const GenerationSettings& s) {
   if (s.height > 0) setComboValue(height_, snapSize(s.height));
   batch_->setValue(qBound(1, s.batch, 64));
   negative_->setPlainText(s.negative);
+  int d = device_->findData(s.device.isEmpty() ? QStringLiteral("auto") : s.device);
+  if (d < 0) {  // a recipe made on a device this machine lacks (cuda:1, or CUDA on a CPU-only machine)
+    device_->addItem(tr("%1 (not on this machine)").arg(s.device), s.device);
+    d = device_->count() - 1;
+  }
+  device_->setCurrentIndex(d);
+  dtype_->setCurrentIndex(qMax(0, dtype_->findData(s.dtype)));
   setSeedLocked(s.seedLocked);
   updating_ = false;
   Q_EMIT settingsChanged();
@@ -381,13 +402,18 @@ void SettingsPanel::changeEvent(QEvent* event) {
 
 void SettingsPanel::retranslateUi() {
   const QStringList texts = {tr("&Model"), tr("Pre&set"), tr("S&ampler"), tr("S&teps"),          tr("&CFG scale"),
-                             tr("S&eed"),  tr("Si&ze"),   tr("&Batch"),   tr("&Negative prompt")};
+                             tr("S&eed"),  tr("Si&ze"),   tr("&Batch"),   tr("&Negative prompt"), tr("De&vice"),
+                             tr("&Precision")};
   for (int i = 0; i < labels_.size() && i < texts.size(); ++i) labels_[i]->setText(texts[i]);
   labels_[0]->setBuddy(model_);
   labels_[1]->setBuddy(presets_);
   labels_[5]->setBuddy(seed_);
   labels_[6]->setBuddy(width_);
   sampler_->setItemText(0, tr("Model default"));
+  device_->setItemText(0, tr("Automatic (GPU when present)"));
+  dtype_->setItemText(0, tr("Automatic (bfloat16 on a GPU, float32 on the CPU)"));
+  device_->setToolTip(tr("Where the model runs. Images made on another device type have other pixels for the "
+                         "same seed."));
   dice_->setToolTip(tr("Draw a new random seed"));
   applyPreset_->setText(tr("Apply"));
   savePreset_->setText(tr("Save…"));

@@ -1,5 +1,5 @@
 // settings_panel.h — the Generation settings panel: model (from the registry, with import), sampler, steps, CFG,
-// seed with lock and dice, size (multiples of 8), batch, negative prompt and per-model presets. settings() is what
+// seed with lock and dice, size (multiples of 8), batch, negative prompt, device and precision, and per-model presets. settings() is what
 // Generate enqueues; setSettings() restores a recipe's settings (Reuse).
 #pragma once
 
@@ -70,6 +70,8 @@ class SettingsPanel : public QWidget {
   QComboBox* height_ = nullptr;
   QSpinBox* batch_ = nullptr;
   QPlainTextEdit* negative_ = nullptr;
+  QComboBox* device_ = nullptr;
+  QComboBox* dtype_ = nullptr;
   QComboBox* presets_ = nullptr;
   QPushButton* applyPreset_ = nullptr;
   QPushButton* savePreset_ = nullptr;

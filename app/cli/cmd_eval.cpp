@@ -44,7 +44,8 @@ int runEval(const std::vector<std::string>& args) {
       {"cfg", "X", "guidance scale (default: the model's)"},
       {"sampler", "NAME", "sampler (default: the model's)"},
       {"images", "DIR", "write every output and reference image here, and results.jsonl (a line per prompt)"},
-      {"device", "DEV", "cpu | cuda | auto (default cpu)"},
+      {"device", "DEV", "cpu | cuda | cuda:N | auto (default cpu)"},
+      {"dtype", "TYPE", "float32 | bfloat16 | float16 (default: float32 on CPU, bfloat16 on CUDA)"},
       {"rejudge", "DIR", "judge a saved --images folder again with this build's analyser (no model needed)"},
       {"analyse", "", "print what the shape analyser sees in each IMAGE given after the flags (a JSON line each)"},
       {"json", "", "print the result as JSON"},
@@ -95,7 +96,7 @@ int runEval(const std::vector<std::string>& args) {
   o.sampler = a.get("sampler");
   o.imagesDir = a.get("images");
   o.progress = progress;
-  auto model = openMumuPackage(a.get("model"), a.has("device") ? a.get("device") : "cpu");
+  auto model = openMumuPackage(a.get("model"), a.get("device", "cpu"), a.get("dtype"));
   const training::ShapeEvalResult r = training::runShapeEval(*model, o);
   if (bar) std::fprintf(stderr, "\n");
   printResult(r, json);

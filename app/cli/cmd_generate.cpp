@@ -22,6 +22,7 @@
 #include "model/io/png_metadata.h"
 #include "model/pipeline/generation_io.h"
 #include "model/pipeline/pipeline.h"
+#include "model/runtime.h"
 
 namespace mumu::cli {
 
@@ -110,8 +111,8 @@ int runGenerate(const std::vector<std::string>& args) {
       {"batch", "N", "number of images (default 1)"},
       {"size", "WxH", "image size (default: the package's)"},
       {"out", "PATH", "output PNG or pattern with {seed} / {index} (default mumu-{seed}.png)"},
-      {"device", "DEV", "cpu, cuda, cuda:N or auto (default cpu)"},
-      {"dtype", "TYPE", "float32, bfloat16, float16 (default: float32 on CPU, bfloat16 on CUDA)"},
+      {"device", "DEV", "cpu, cuda, cuda:N or auto (default cpu; with --from, the recipe's device type)"},
+      {"dtype", "TYPE", "float32, bfloat16, float16 (default: float32 on CPU, bfloat16 on CUDA; with --from, the recipe's)"},
       {"bf16", "", "CPU: run the UNet under bfloat16 autocast (faster, not bit-identical to float32)"},
       {"preview-dir", "DIR", "write a latent preview PNG per step and image into DIR"},
       {"attention-dir", "DIR", "record cross-attention and write one grayscale map per image and prompt segment"},
@@ -192,7 +193,15 @@ int runGenerate(const std::vector<std::string>& args) {
   if (fs::path(pattern).extension() != ".png") fail(pattern, "the output must be a .png file (it carries the recipe)");
 
   const auto t0 = std::chrono::steady_clock::now();
-  auto model = openMumuPackage(modelDir, a.get("device", "cpu"), a.get("dtype"));
+  // --from honours the recorded device type and precision unless told otherwise: same device type, same pixels.
+  std::string device = a.get("device", "cpu"), dtype = a.get("dtype");
+  if (fromRecipe && !a.has("device")) {
+    std::string note;
+    device = deviceForRecorded(fromRecipe->deviceType, &note);
+    if (!note.empty() && !jsonOut) std::cerr << "note: " << note << "\n";
+  }
+  if (fromRecipe && !a.has("dtype")) dtype = fromRecipe->dtype;
+  auto model = openMumuPackage(modelDir, device, dtype);
   if (a.has("lora")) {
     std::string file = a.get("lora");
     double strength = 1.0;
@@ -213,6 +222,9 @@ int runGenerate(const std::vector<std::string>& args) {
     std::cerr << "warning: the image was made with model " << fromRecipe->modelName << " ("
               << fromRecipe->modelHash.substr(0, 10) << "), this is " << info.name << " (" << info.hash.substr(0, 10)
               << "): the result will differ\n";
+  if (fromRecipe && !jsonOut && (fromRecipe->deviceType != info.device || fromRecipe->dtype != info.dtype))
+    std::cerr << "note: the image was made on " << fromRecipe->deviceType << " in " << fromRecipe->dtype
+              << ", this runs on " << info.device << " in " << info.dtype << ": the pixels will not match bit for bit\n";
   if (jsonOut)
     std::cout << json{{"event", "start"},      {"model", info.name},  {"model_hash", info.hash},
                       {"device", info.device}, {"dtype", info.dtype}, {"load_seconds", loadSeconds}}

@@ -13,6 +13,8 @@ int runProbe(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> flags = {
       {"case", "DIR", "case folder: config.json or scheduler_config.json, weights, io.safetensors"},
       {"out", "FILE", "write every tensor computed (outputs and intermediates) to this safetensors file"},
+      {"device", "DEV", "cpu, cuda, cuda:N or auto (default cpu)"},
+      {"dtype", "TYPE", "float32 (default), bfloat16 or float16: half types are held to a looser, relative bound"},
       {"help", "", "show this help"},
   };
   const ParsedArgs a = parseArgs("probe", args, flags);
@@ -26,7 +28,10 @@ int runProbe(const std::vector<std::string>& args) {
   }
   if (!a.has("case")) throw UsageError{"--case DIR is required"};
 
-  const parity::ProbeResult r = parity::runProbe(a.get("case"));
+  parity::ProbeOptions options;
+  options.device = a.get("device", "cpu");
+  options.dtype = a.get("dtype", "float32");
+  const parity::ProbeResult r = parity::runProbe(a.get("case"), options);
   std::cout << "case " << r.caseDir << " (" << parity::caseKindName(r.kind) << ")\n";
   int failed = 0;
   for (const auto& c : r.checks) {

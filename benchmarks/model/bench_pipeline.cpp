@@ -10,6 +10,9 @@
 // BM_TrainStepParts splits a training step (batch 16) into the conditioning (one prompt at a time, or batched as the
 // trainer does; 16 copies of one prompt) and the UNet, both with backward.
 // --hashes labels each case with a hash of its output bytes (compare before / after a change for bit-identity).
+// --device=cuda[:N] and --dtype=… run every case there (default: the CPU in float32; CUDA in bfloat16). --xl adds
+// BM_GenerateXl: the full-size mumu-xl config with random weights built on the device, one 1024² image, --steps
+// (default 30) with classifier-free guidance, timed to the device's completion, with peak GPU memory.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -29,7 +32,12 @@
 #include "model/io/sha256.h"
 #include "model/pipeline/mumu_model.h"
 #include "model/pipeline/pipeline.h"
+#include "model/device.h"
 #include "model/runtime.h"
+
+#ifdef MUMU_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 namespace {
 
@@ -41,6 +49,8 @@ int gSteps = 8;        // sampling steps per generation (--steps)
 std::string gPackage;  // --package: an extra package dir, benchmarked as "pkg"
 bool gHashes = false;  // --hashes: print a SHA-256 of every case's output bytes (bit-identity checks)
 int gThreads = 0;      // --threads: intra-op threads (default: initRuntime's choice)
+std::string gDevice = "cpu", gDtype;  // --device, --dtype
+bool gXl = false;                     // --xl: the full-size generation
 fs::path gTempDir;
 
 double secondsSince(Clock::time_point t0) {
@@ -56,7 +66,7 @@ std::shared_ptr<MumuModel> modelFor(const std::string& config) {
     dir = (gTempDir / config).string();
     createRandomMumuPackageNamed(config, dir, 7);
   }
-  return cache[config] = openMumuPackage(dir);
+  return cache[config] = openMumuPackage(dir, gDevice, gDtype);
 }
 
 Image testImage(int w, int h) {
@@ -119,8 +129,48 @@ void BM_Generate(benchmark::State& state, std::string config, std::string sample
   if (gHashes) state.SetLabel(hash);
 }
 
+// The full-size model at 1024²: the figure the published SDXL pipelines are quoted with (30 steps, CFG, one image).
+void BM_GenerateXl(benchmark::State& state) {
+  const at::Device device = parseDevice(gDevice);
+  const auto t0 = Clock::now();
+  auto model = buildRandomMumuModel(builtinMumuConfig("mumu-xl"), 7,
+                                    at::TensorOptions().device(device).dtype(parseDtype(gDtype, device)));
+  const double buildSeconds = secondsSince(t0);
+  if (!model->tokenizer) return state.SkipWithError("no tokenizer installed (scripts/fetch_assets.sh)");
+  GenerationRequest r = makeRequest("dpmpp_2m_karras", 1, false, false);
+  r.width = r.height = 1024;
+  generate(*model, r);  // warm-up: kernels chosen, the empty prompt's conditioning cached
+#ifdef MUMU_CUDA
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#endif
+  GenerationTimings sum;
+  for (auto _ : state) {
+    const GenerationResult out = generate(*model, r);  // ends with the decoded image on the host: synchronised
+    sum.conditioning += out.timings.conditioning, sum.sampling += out.timings.sampling;
+    sum.decode += out.timings.decode, sum.total += out.timings.total, sum.steps += out.timings.steps;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["img_s"] = sum.total / n;
+  state.counters["sampling_s"] = sum.sampling / n;
+  state.counters["step_ms"] = 1e3 * sum.sampling / std::max(1, sum.steps);
+  state.counters["cond_ms"] = 1e3 * sum.conditioning / n;
+  state.counters["decode_ms"] = 1e3 * sum.decode / n;
+  state.counters["build_s"] = buildSeconds;
+  state.counters["peak_MiB"] = bench::peakRssMiB();
+#ifdef MUMU_CUDA
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    const auto agg = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+    state.counters["gpu_peak_MiB"] = static_cast<double>(stats.allocated_bytes[agg].peak) / (1 << 20);
+    state.counters["gpu_reserved_MiB"] = static_cast<double>(stats.reserved_bytes[agg].peak) / (1 << 20);
+  }
+#endif
+  state.SetLabel(std::string(device.str()) + " " + dtypeName(model->dtype));
+}
+
 // One step of the sampling loop, part by part, as generate() runs it (CFG batch [uncond; cond], padded context).
 void BM_StepParts(benchmark::State& state, std::string config, std::string sampler, int batch) {
+  if (gDevice != "cpu") return state.SkipWithError("step parts are timed on the CPU only");
   torch::NoGradGuard noGrad;
   auto model = modelFor(config);
   auto& m = *model;
@@ -179,6 +229,7 @@ void BM_StepParts(benchmark::State& state, std::string config, std::string sampl
 // connector, forward and backward), one by one or in one batched pass as the trainer does, and the UNet's ε loss on
 // the batch at the model's resolution (forward and backward).
 void BM_TrainStepParts(benchmark::State& state, std::string config, int batch, bool batched) {
+  if (gDevice != "cpu") return state.SkipWithError("training step parts are timed on the CPU only");
   auto model = modelFor(config);
   auto& m = *model;
   const auto& c = m.config;
@@ -256,6 +307,12 @@ int main(int argc, char** argv) {
       gThreads = std::atoi(a.c_str() + 10);
     else if (a == "--hashes")
       gHashes = true;
+    else if (a.rfind("--device=", 0) == 0)
+      gDevice = a.substr(9);
+    else if (a.rfind("--dtype=", 0) == 0)
+      gDtype = a.substr(8);
+    else if (a == "--xl")
+      gXl = true;
     else
       args.push_back(argv[i]);
   }
@@ -266,6 +323,15 @@ int main(int argc, char** argv) {
   if (gThreads > 0) initRuntime(gThreads);
   gTempDir = fs::temp_directory_path() / ("mumu_bench_pipeline_" + std::to_string(::getpid()));
 
+  if (gXl) {
+    bool stepsGiven = false;
+    for (int i = 1; i < argc; ++i) stepsGiven = stepsGiven || std::string(argv[i]).rfind("--steps=", 0) == 0;
+    if (!stepsGiven) gSteps = 30;
+    benchmark::RegisterBenchmark("BM_GenerateXl/1024", BM_GenerateXl)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(3);
+  }
   for (const std::string config : {"small", "nano", "pkg"}) {
     if (!available(config)) continue;
     for (const std::string sampler : {"ddim", "euler", "dpmpp_2m_karras"})

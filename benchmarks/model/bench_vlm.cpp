@@ -14,7 +14,7 @@ namespace {
 
 using namespace mumu;
 
-std::string sharedPath(const std::string& rel) { return std::string(MUMU_SHARED_DIR) + "/" + rel; }
+std::string parityPath(const std::string& rel) { return std::string(MUMU_PARITY_DIR) + "/" + rel; }
 
 constexpr int64_t kImages = 3;
 
@@ -22,7 +22,7 @@ constexpr int64_t kImages = 3;
 void BM_EncodePromptSmall(benchmark::State& state) {
   initRuntime();
   torch::NoGradGuard noGrad;
-  Idefics2Config config = loadIdefics2Config(sharedPath("parity/idefics2_tiny/config.json"));
+  Idefics2Config config = loadIdefics2Config(parityPath("idefics2_tiny/config.json"));
   config.usePerceiver = false;
   Idefics2Model model(config, at::TensorOptions());
   nn::initRandom(*model, 0);

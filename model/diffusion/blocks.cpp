@@ -1,5 +1,5 @@
 // blocks.cpp — see blocks.h. Each forward follows the diffusers 0.27.2 op order so float32 results match
-// the reference tensors of ../shared/parity to rounding noise.
+// the reference tensors of tests/parity to rounding noise.
 #include "model/diffusion/blocks.h"
 
 #include <cmath>
@@ -141,16 +141,15 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& context
   }
   at::Tensor bias = control ? control->logitBias : at::Tensor();  // [B|1, 1|H, 1|Lq, Lk]
   if (bias.defined() && bias.scalar_type() != q.scalar_type()) bias = bias.to(q.scalar_type());
-  at::Tensor a;  // [B, H, Lq, D]
+  at::Tensor a = compat::attention(q, k, v, bias);  // [B, H, Lq, D]
   if (control && control->recorder && context.defined()) {
-    // The record needs the probabilities, which the fused kernel does not return: the explicit path.
-    at::Tensor logits = at::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(D)));
-    if (bias.defined()) logits = logits + bias;
-    at::Tensor probs = at::softmax(logits, -1);  // [B, H, Lq, Lk]
-    control->recorder->record(path, probs.to(at::kFloat).mean(1));
-    a = at::matmul(probs, v);
-  } else {
-    a = compat::attention(q, k, v, bias);
+    // The fused kernel does not return its probabilities: recompute q·kᵀ for the wanted rows only.
+    auto [first, count] = control->recorder->rows();
+    if (count < 0) count = B - first;
+    at::Tensor qr = q.narrow(0, first, count), kr = k.narrow(0, first, count);
+    at::Tensor logits = at::matmul(qr, kr.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(D)));
+    if (bias.defined()) logits = logits + (bias.size(0) == B && B > 1 ? bias.narrow(0, first, count) : bias);
+    control->recorder->record(path, at::softmax(logits, -1, at::kFloat).mean(1));  // [count, Lq, Lk]
   }
   if (upcast) a = a.to(dtype);
   a = to_out_0(a.transpose(1, 2).reshape({B, Lq, H * D}));  // [B, Lq, queryDim]

@@ -30,8 +30,12 @@ TraceFn traceInto(std::map<std::string, at::Tensor>& out);
 // Receives the cross-attention probabilities of attn2 layers (CrossAttentionControl::recorder).
 struct CrossAttentionRecorder {
   virtual ~CrossAttentionRecorder() = default;
+  // The batch rows [first, first + count) whose probabilities are wanted (count < 0: from first to the end).
+  // Only those rows' q·kᵀ is computed a second time; the layer's output always comes from the fused kernel, so a
+  // recorded image has the same pixels as an unrecorded one. The pipeline asks for the conditional half only.
+  virtual std::pair<int64_t, int64_t> rows() const { return {0, -1}; }
   // path: the Attention's module path; probs: softmax(q·kᵀ·scale + bias) averaged over heads, float32
-  // [B, Lq, Lk] (Lq = the block's h·w). Not kept by the caller: the callee may keep it.
+  // [rows, Lq, Lk] (Lq = the block's h·w). Not kept by the caller: the callee may keep it.
   virtual void record(const std::string& path, const at::Tensor& probs) = 0;
 };
 
@@ -43,8 +47,8 @@ struct CrossAttentionControl {
   // [B, heads, Lq, Lk]. Heads and Lq differ between blocks, so in practice [B, 1, 1, Lk] or [1, 1, 1, Lk]
   // (e.g. log token weights; -inf masks a token). Undefined = none.
   at::Tensor logitBias;
-  // When set, every cross-attention computes its probabilities explicitly and hands them over (the attention
-  // record of the pipeline). Null (the default): the fused path, no cost.
+  // When set, every cross-attention also computes the probabilities of the recorder's rows and hands them over
+  // (the attention record of the pipeline). Null (the default): no cost.
   CrossAttentionRecorder* recorder = nullptr;
 };
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "model/error.h"
+#include "model/io/json_limits.h"
 
 namespace mumu {
 
@@ -190,8 +191,10 @@ json parseFile(const std::string& path) {
   if (!in) fail(path, "cannot open the file");
   std::stringstream ss;
   ss << in.rdbuf();
+  const std::string text = ss.str();
+  checkJsonDepth(text, path);
   try {
-    return json::parse(ss.str());
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     fail(path, std::string("invalid JSON: ") + e.what());
   }

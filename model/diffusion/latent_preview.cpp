@@ -31,9 +31,11 @@ at::Tensor latentsToRgb(const at::Tensor& latents) {
     fail("latent preview", os.str());
   }
   torch::NoGradGuard noGrad;
-  const at::Tensor x = at::nan_to_num(latents.detach().to(at::kCPU, at::kFloat), 0.0, 0.0, 0.0);
-  const at::Tensor w = at::from_blob(const_cast<float*>(&kSdxlRgbFactors[0][0]), {4, 3}, at::kFloat);
-  const at::Tensor b = at::from_blob(const_cast<float*>(kSdxlRgbBias), {1, 3, 1, 1}, at::kFloat);
+  // On the latents' own device: on a GPU only the small 8-bit preview crosses to the host.
+  const at::Tensor x = at::nan_to_num(latents.detach().to(at::kFloat), 0.0, 0.0, 0.0);
+  const at::Tensor w =
+      at::from_blob(const_cast<float*>(&kSdxlRgbFactors[0][0]), {4, 3}, at::kFloat).to(x.device(), true);
+  const at::Tensor b = at::from_blob(const_cast<float*>(kSdxlRgbBias), {1, 3, 1, 1}, at::kFloat).to(x.device(), true);
   const at::Tensor rgb = at::einsum("bchw,cr->brhw", {x, w}) + b;  // [B, 3, h, w] in about [-1, 1]
   return ((rgb + 1.0) / 2.0).clamp(0.0, 1.0);
 }
@@ -46,7 +48,8 @@ std::vector<Image> latentPreviewImages(const at::Tensor& latents, int maxSide) {
     const int64_t oh = std::max<int64_t>(1, std::lround(h * s)), ow = std::max<int64_t>(1, std::lround(w * s));
     rgb = at::adaptive_avg_pool2d(rgb, {oh, ow});
   }
-  const at::Tensor bytes = rgb.mul(255.0).round().clamp(0, 255).to(at::kByte).permute({0, 2, 3, 1}).contiguous();
+  const at::Tensor bytes =
+      rgb.mul(255.0).round().clamp(0, 255).to(at::kByte).permute({0, 2, 3, 1}).contiguous().to(at::kCPU);
   std::vector<Image> out;
   for (int64_t i = 0; i < bytes.size(0); ++i) {
     Image im;

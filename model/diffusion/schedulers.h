@@ -206,7 +206,7 @@ at::Tensor rescaleGuidance(const at::Tensor& guided, const at::Tensor& cond, dou
 
 // ---- reference replay (tests, `mumu probe`) ------------------------------------------------------------
 
-// Replays a ../shared/parity/schedulers/<case>/ folder: builds the scheduler from its scheduler_config.json,
+// Replays a tests/parity/schedulers/<case>/ folder: builds the scheduler from its scheduler_config.json,
 // and for each num_inference_steps N of meta.json runs the fake model eps = 0.1·x_in + 0.01·t/1000 from
 // io["input.init_noise"] (replaying io["stepsN.noise"] when present). Returns, under the reference names:
 // stepsN.{latents [N+1,...], model_input [N,...], eps [N,...], final, timesteps, sigmas (if any),

@@ -18,7 +18,7 @@ struct UNetCallOptions {
   CrossAttentionControl crossAttention;  // reaches attn2 of every transformer block
   // Receives intermediate.time_proj, .time_embedding, .add_time_proj, .add_embedding_input,
   // .add_embedding, .conv_in, .down_blocks.<i>, .mid_block, .up_blocks.<i>, .conv_norm_out (the names of
-  // ../shared/parity/README.md, unet_sdxl_tiny).
+  // tests/parity/README.md, unet_sdxl_tiny).
   TraceFn trace;
 };
 

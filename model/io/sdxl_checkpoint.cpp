@@ -1,6 +1,7 @@
 #include "model/io/sdxl_checkpoint.h"
 
 #include "model/error.h"
+#include "model/io/json_limits.h"
 #include "model/io/safetensors.h"
 
 #include <nlohmann/json.hpp>
@@ -44,6 +45,7 @@ std::map<std::string, at::Tensor> loadShardedWeights(const fs::path& indexPath) 
   std::string text(size, '\0');
   if (!in.read(text.data(), static_cast<std::streamsize>(size))) fail(where, "cannot read");
 
+  checkJsonDepth(text, where);
   nlohmann::json index;
   try {
     index = nlohmann::json::parse(text);

@@ -68,7 +68,7 @@ TORCH_MODULE(Embedding);
 // Total number of parameter elements (works on the meta device: shapes only).
 int64_t countParameters(const torch::nn::Module& m);
 
-// The parity data's random initialisation (../shared/parity/README.md "Weight initialisation"), in
+// The parity data's random initialisation (tests/parity/README.md "Weight initialisation"), in
 // named-module order from one generator seeded with `seed`: norm weights 1 + 0.1·N(0,1); other 1-D
 // parameters 0.05·N(0,1); everything else std·N(0,1), std = clamp(1/sqrt(fan_in), 0.02, 0.2).
 // Used for benchmarks, tests and as the starting point of training from scratch.

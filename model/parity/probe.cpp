@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "model/diffusion/parity_cases.h"
+#include "model/device.h"
 #include "model/error.h"
 #include "model/io/safetensors.h"
 #include "model/pipeline/idefics2.h"
@@ -117,24 +118,31 @@ TensorCheck compareTensor(const std::string& name, const at::Tensor& ours, const
   return c;
 }
 
-ProbeResult runProbe(const std::string& caseDir) {
+ProbeResult runProbe(const std::string& caseDir, const ProbeOptions& options) {
   ProbeResult r;
   r.caseDir = caseDir;
   r.kind = detectCase(caseDir);
   const std::string ioPath = (fs::path(caseDir) / "io.safetensors").string();
   const auto io = loadSafetensors(ioPath);
+  const at::Device device = parseDevice(options.device);
+  const at::ScalarType dtype = parseDtype(options.dtype, device);
+  const at::TensorOptions o = at::TensorOptions().device(device).dtype(dtype);
+  const bool half = dtype != at::kFloat && r.kind != CaseKind::Scheduler;
 
   torch::NoGradGuard noGrad;
   switch (r.kind) {
-    case CaseKind::Unet: r.produced = runUnetCase(caseDir, io); break;
-    case CaseKind::Vae: r.produced = runVaeCase(caseDir, io); break;
+    case CaseKind::Unet: r.produced = runUnetCase(caseDir, io, o); break;
+    case CaseKind::Vae: r.produced = runVaeCase(caseDir, io, o); break;
     case CaseKind::Scheduler: r.produced = runSchedulerCase(caseDir, io); break;
-    case CaseKind::Idefics2: r.produced = runIdefics2Case(caseDir, io); break;
+    case CaseKind::Idefics2: r.produced = runIdefics2Case(caseDir, io, o); break;
   }
+  for (auto& [name, t] : r.produced)
+    if (t.defined()) t = t.to(at::kCPU);  // written with --out and compared on the host
   for (const auto& [name, ref] : io) {
     Tolerance tol = toleranceFor(r.kind, name);
     if (tol.mode == Tolerance::NotCompared) continue;
     if (!at::isFloatingType(ref.scalar_type())) tol = {Tolerance::Exact};  // integer and boolean tensors are exact
+    else if (half) tol = {Tolerance::MaxAbs, tol.atol + kHalfRelTol * ref.abs().max().item<double>()};
     auto it = r.produced.find(name);
     r.checks.push_back(compareTensor(name, it == r.produced.end() ? at::Tensor() : it->second, ref, tol));
   }

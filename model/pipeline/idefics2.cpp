@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "model/error.h"
+#include "model/io/json_limits.h"
 #include "model/io/safetensors.h"
 #include "model/io/state_dict.h"
 
@@ -158,8 +159,10 @@ std::string readTextFile(const std::string& path) {
 }
 
 json parseJsonFile(const std::string& path) {
+  const std::string text = readTextFile(path);
+  checkJsonDepth(text, path);
   try {
-    return json::parse(readTextFile(path));
+    return json::parse(text);
   } catch (const json::exception& e) {
     fail(path, std::string("malformed JSON: ") + e.what());
   }
@@ -401,14 +404,18 @@ void loadIdefics2Checkpoint(Idefics2ModelImpl& model, const std::string& dir) {
 }
 
 std::map<std::string, at::Tensor> runIdefics2Case(const std::string& caseDir,
-                                                  const std::map<std::string, at::Tensor>& io) {
+                                                  const std::map<std::string, at::Tensor>& io,
+                                                  const at::TensorOptions& o) {
   const auto config = loadIdefics2Config((fs::path(caseDir) / "config.json").string());
   Idefics2Model model(config, at::TensorOptions().dtype(at::kFloat));
   loadIdefics2Checkpoint(*model, caseDir);
+  model->to(o.device(), o.dtype().toScalarType());
   model->eval();
-  auto input = [&](const std::string& name) {
+  auto input = [&](const std::string& name) {  // ids and masks keep their dtype, pixels take the model's
     auto it = io.find(name);
-    return it == io.end() ? at::Tensor() : it->second;
+    if (it == io.end()) return at::Tensor();
+    const at::Tensor& t = it->second;
+    return at::isFloatingType(t.scalar_type()) ? t.to(o.device(), o.dtype().toScalarType()) : t.to(o.device());
   };
   if (!input("input.input_ids").defined()) fail(caseDir, "the case has no input.input_ids");
   torch::NoGradGuard noGrad;

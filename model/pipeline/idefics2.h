@@ -108,12 +108,13 @@ void loadIdefics2Weights(Idefics2ModelImpl& model, const std::map<std::string, a
 // Loads <dir>/model.safetensors, or the shards listed by <dir>/model.safetensors.index.json.
 void loadIdefics2Checkpoint(Idefics2ModelImpl& model, const std::string& dir);
 
-// The parity probe (`mumu probe`): builds the model from <caseDir>/config.json in float32 on the CPU, loads
+// The parity probe (`mumu probe`): builds the model from <caseDir>/config.json (on `o`'s device and dtype), loads
 // <caseDir>/model.safetensors strictly, runs `io`'s inputs (input.input_ids, and when present
 // input.attention_mask, input.pixel_values, input.pixel_attention_mask) with hidden states and returns
 // every traced tensor by name (see TensorTrace).
 std::map<std::string, at::Tensor> runIdefics2Case(const std::string& caseDir,
-                                                  const std::map<std::string, at::Tensor>& io);
+                                                  const std::map<std::string, at::Tensor>& io,
+                                                  const at::TensorOptions& o = {});
 
 // ---------------------------------------------------------------------------------------------------------
 // prompt assembly

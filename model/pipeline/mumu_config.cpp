@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "model/error.h"
+#include "model/io/json_limits.h"
 
 namespace mumu {
 
@@ -19,8 +20,10 @@ json readJsonFile(const std::string& path) {
   if (!in) fail(path, fs::exists(path) ? "cannot be read" : "no such file");
   std::stringstream ss;
   ss << in.rdbuf();
+  const std::string text = ss.str();
+  checkJsonDepth(text, path);
   try {
-    return json::parse(ss.str());
+    return json::parse(text);
   } catch (const json::exception& e) {
     fail(path, std::string("invalid JSON: ") + e.what());
   }

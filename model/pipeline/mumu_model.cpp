@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/device.h"
 #include "model/error.h"
 #include "model/io/safetensors.h"
 #include "model/io/sdxl_checkpoint.h"
@@ -18,30 +19,6 @@ namespace mumu {
 namespace fs = std::filesystem;
 
 namespace {
-
-at::ScalarType parseDtype(const std::string& name, const at::Device& device) {
-  if (name.empty() || name == "auto") {
-    return device.is_cuda() ? at::kBFloat16 : at::kFloat;  // every GPU MUMU targets (Ampere and later) has bf16
-  }
-  if (name == "float32" || name == "fp32") return at::kFloat;
-  if (name == "bfloat16" || name == "bf16") return at::kBFloat16;
-  if (name == "float16" || name == "fp16") return at::kHalf;
-  fail("dtype '" + name + "'", "expected float32, bfloat16, float16 or auto");
-}
-
-at::Device parseDevice(const std::string& name) {
-  if (name.empty() || name == "cpu") return at::kCPU;
-  if (name == "auto") return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
-  if (name.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available()) fail("device '" + name + "'", "CUDA is not available in this build or machine");
-    try {
-      return at::Device(name);
-    } catch (const std::exception&) {
-      fail("device '" + name + "'", "expected cpu, cuda, cuda:N or auto");
-    }
-  }
-  fail("device '" + name + "'", "expected cpu, cuda, cuda:N or auto");
-}
 
 std::map<std::string, at::Tensor> withPrefix(const std::map<std::string, at::Tensor>& all, const std::string& prefix) {
   std::map<std::string, at::Tensor> out;
@@ -117,7 +94,9 @@ std::shared_ptr<MumuModel> loadMumuModel(const std::string& dir, const MumuLoadO
   const MumuConfig& c = m->config;
   m->device = parseDevice(options.device);
   m->dtype = parseDtype(options.dtype, m->device);
-  m->vaeDtype = c.vaeConfig.forceUpcast ? at::kFloat : m->dtype;
+  // force_upcast guards float16's range (the SDXL VAE overflows it); bfloat16 has float32's range, so it decodes
+  // in bfloat16 as diffusers' SDXL pipeline does (upcasting only float16).
+  m->vaeDtype = c.vaeConfig.forceUpcast && m->dtype == at::kHalf ? at::kFloat : m->dtype;
   const auto opts = at::TensorOptions().device(m->device).dtype(m->dtype);
 
   m->tokenizerPath = findMumuTokenizer(c, dir);
@@ -199,15 +178,18 @@ std::shared_ptr<MumuModel> loadMumuModel(const std::string& dir, const MumuLoadO
   return m;
 }
 
-std::shared_ptr<MumuModel> buildRandomMumuModel(const MumuConfig& config, uint64_t seed) {
+std::shared_ptr<MumuModel> buildRandomMumuModel(const MumuConfig& config, uint64_t seed, const at::TensorOptions& o) {
   auto m = std::make_shared<MumuModel>();
   m->config = config;
-  const auto cpu = at::TensorOptions().dtype(at::kFloat);
+  m->device = o.device();
+  m->dtype = o.dtype().toScalarType();
+  m->vaeDtype = config.vaeConfig.forceUpcast && m->dtype == at::kHalf ? at::kFloat : m->dtype;
+  const auto opts = at::TensorOptions().device(m->device).dtype(m->dtype);
   torch::NoGradGuard noGrad;
-  m->vlm = Idefics2Model(config.vlmConfig, cpu);
-  m->connector = MumuConnector(config.connectorConfig, cpu);
-  m->unet = UNet2DConditionModel(config.unetConfig, cpu);
-  m->vae = AutoencoderKL(config.vaeConfig, cpu);
+  m->vlm = Idefics2Model(config.vlmConfig, opts);
+  m->connector = MumuConnector(config.connectorConfig, opts);
+  m->unet = UNet2DConditionModel(config.unetConfig, opts);
+  m->vae = AutoencoderKL(config.vaeConfig, opts.dtype(m->vaeDtype));
   nn::initRandom(*m->vlm, seed * 4 + 0);
   nn::initRandom(*m->connector, seed * 4 + 1);
   nn::initRandom(*m->unet, seed * 4 + 2);

@@ -36,7 +36,7 @@ struct MumuModel {
   AutoencoderKL vae{nullptr};
   at::Device device = at::kCPU;
   at::ScalarType dtype = at::kFloat;     // VLM, connector, UNet
-  at::ScalarType vaeDtype = at::kFloat;  // float32 when the VAE config says force_upcast
+  at::ScalarType vaeDtype = at::kFloat;  // float32 for a float16 model whose VAE config says force_upcast
   std::string tokenizerPath;             // the tokenizer.json it was read from
   std::string hash;  // lower-case hex SHA-256 over mumu.json and, per weights file, its size and first MiB
 
@@ -51,8 +51,11 @@ struct MumuModel {
 std::shared_ptr<MumuModel> loadMumuModel(const std::string& dir, const MumuLoadOptions& options = {});
 
 // A model built from `config` with random weights (nn::initRandom, one seed per part derived from `seed`), on
-// CPU float32, with the default tokenizer: the trainer's starting point when nothing is pretrained. dir stays empty.
-std::shared_ptr<MumuModel> buildRandomMumuModel(const MumuConfig& config, uint64_t seed);
+// `o`'s device and dtype (default CPU float32; a float16 VAE in float32 when its config says force_upcast), with the
+// default tokenizer: the trainer's starting point when nothing is pretrained, and the benchmarks' full-size model
+// (built where it runs: an XL model in float32 on the host would need 44 GB). dir stays empty.
+std::shared_ptr<MumuModel> buildRandomMumuModel(const MumuConfig& config, uint64_t seed,
+                                                const at::TensorOptions& o = {});
 
 // Writes `model` as a package to `dir` (created; files replaced, each atomically): mumu.json (the model's config, each
 // part's weights in vlm/connector/unet/vae.safetensors unless the config names other files) and tokenizer.json

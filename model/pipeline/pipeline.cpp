@@ -9,10 +9,12 @@
 #include "model/compat.h"
 #include "model/diffusion/latent_preview.h"
 #include "model/diffusion/schedulers.h"
+#include "model/device.h"
 #include "model/error.h"
 #include "model/io/sha256.h"
 #include "model/lora/lora.h"
 #include "model/pipeline/mumu_model.h"
+#include "model/pipeline/prompt.h"
 #include "model/vision/image_processing.h"
 
 namespace mumu {
@@ -23,19 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-const char* dtypeName(at::ScalarType t) {
-  switch (t) {
-    case at::kFloat:
-      return "float32";
-    case at::kBFloat16:
-      return "bfloat16";
-    case at::kHalf:
-      return "float16";
-    default:
-      return "other";
-  }
 }
 
 // The conditioning of one prompt: connector states and pooled vector, and each segment's token span.
@@ -55,6 +44,10 @@ struct PreparedPrompt {
 PreparedPrompt preparePrompt(MumuModel& m, const std::vector<GenerationSegment>& segments, const std::string& where) {
   const auto& c = m.config;
   const int64_t imageTokens = idefics2ImageSeqLen(c.vlmConfig, c.gridSize, c.gridSize);
+  int images = 0;
+  size_t text = 0;
+  for (const auto& s : segments) s.isImage ? void(++images) : void(text += s.text.size());
+  checkPromptSize(images, text, where);
   std::vector<TokenSegment> parts;
   PreparedPrompt out;
   for (size_t i = 0; i < segments.size(); ++i) {
@@ -151,7 +144,9 @@ class SpanAttentionRecorder : public CrossAttentionRecorder {
                         int64_t w)
       : spans_(std::move(spans)), batch_(batch), condOffset_(condOffset), h_(h), w_(w) {}
 
-  void record(const std::string&, const at::Tensor& probs) override {  // probs [rows, Lq, Lk]
+  std::pair<int64_t, int64_t> rows() const override { return {condOffset_, batch_}; }
+
+  void record(const std::string&, const at::Tensor& probs) override {  // probs [batch, Lq, Lk], conditional rows
     const int64_t Lq = probs.size(1);
     int64_t bh = 0, bw = 0;
     for (int64_t k = 0, hh = h_, ww = w_; hh >= 1 && ww >= 1; ++k) {
@@ -163,7 +158,7 @@ class SpanAttentionRecorder : public CrossAttentionRecorder {
       hh = (hh + 1) / 2, ww = (ww + 1) / 2;
     }
     if (bh == 0) return;                                                  // not a grid this record can place
-    at::Tensor cond = probs.narrow(0, condOffset_, batch_).to(at::kCPU);  // [B, Lq, Lk]
+    const at::Tensor& cond = probs;  // [B, Lq, Lk], on the model's device until the end
     std::vector<at::Tensor> maps;
     for (const auto& [b, e] : spans_) {
       maps.push_back(e > b ? cond.narrow(2, b, e - b).sum(-1) : at::zeros({batch_, Lq}, cond.options()));
@@ -176,7 +171,7 @@ class SpanAttentionRecorder : public CrossAttentionRecorder {
 
   at::Tensor result() const {
     if (!sum_.defined()) return at::zeros({batch_, static_cast<int64_t>(spans_.size()), h_, w_});
-    return sum_ / static_cast<double>(count_);
+    return (sum_ / static_cast<double>(count_)).to(at::kCPU);
   }
 
  private:
@@ -330,6 +325,8 @@ GenerationResult generate(MumuModel& m, const GenerationRequest& r, const Progre
   const auto f32 = at::TensorOptions().device(m.device).dtype(at::kFloat);
   at::Tensor x = noise.next({B, lc, lh, lw}, f32) * scheduler->initNoiseSigma();  // [B, C, h, w]
   const auto ts = Clock::now();
+  // Every step's timestep on the device up front: no host-to-device copy inside the loop.
+  const at::Tensor timesteps = scheduler->timesteps().to(m.device);
   std::optional<compat::CpuAutocast> autocast;
   if (r.cpuAutocastBf16 && !m.device.is_cuda()) autocast.emplace(at::kBFloat16);
   for (int i = 0; i < scheduler->numSteps(); ++i) {
@@ -339,7 +336,7 @@ GenerationResult generate(MumuModel& m, const GenerationRequest& r, const Progre
     }
     at::Tensor in = scheduler->scaleModelInput(x, i);
     if (guided) in = at::cat({in, in}, 0);
-    at::Tensor t = scheduler->timesteps()[i].to(m.device);
+    const at::Tensor t = timesteps[i];
     at::Tensor eps = m.unet->forward(in.to(m.dtype), t, context, textEmbeds, timeIds, call).to(at::kFloat);
     if (guided) eps = applyGuidanceBatched(eps, out.cfg);
     x = scheduler->step(eps, i, x, &noise);

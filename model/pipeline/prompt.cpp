@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "model/io/image_file.h"
+#include "model/io/json_limits.h"
 #include "model/io/sha256.h"
 
 namespace mumu {
@@ -347,8 +348,29 @@ std::string formatNumber(double v) {
 
 // ---- text syntax ---------------------------------------------------------------------------------------
 
+void checkPromptSize(int images, size_t textBytes, const std::string& source) {
+  if (images > kMaxPromptImages)
+    throw PromptError(source + ": " + std::to_string(images) + " reference images; a prompt holds at most " +
+                          std::to_string(kMaxPromptImages),
+                      0, 0, -1);
+  if (textBytes > kMaxPromptTextBytes)
+    throw PromptError(source + ": " + std::to_string(textBytes) + " bytes of text; a prompt holds at most " +
+                          std::to_string(kMaxPromptTextBytes),
+                      0, 0, -1);
+}
+
+namespace {
+size_t textBytes(const Prompt& p) {
+  size_t n = 0;
+  for (const auto& s : p.segments) n += s.isText() ? s.text.size() : 0;
+  return n;
+}
+}  // namespace
+
 Prompt parsePrompt(const std::string& text, const std::string& source) {
-  return Parser(text, source).run();
+  Prompt p = Parser(text, source).run();
+  checkPromptSize(p.imageCount(), textBytes(p), source);
+  return p;
 }
 
 Prompt normalizePrompt(const Prompt& prompt) {
@@ -448,6 +470,7 @@ std::string promptToJson(const Prompt& prompt, int indent) {
 }
 
 Prompt promptFromJson(const std::string& json, const std::string& source) {
+  checkJsonDepth(json, source);
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(json);
@@ -508,6 +531,7 @@ Prompt promptFromJson(const std::string& json, const std::string& source) {
     }
     prompt.segments.push_back(std::move(seg));
   }
+  checkPromptSize(prompt.imageCount(), textBytes(prompt), source);
   return prompt;
 }
 

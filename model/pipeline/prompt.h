@@ -66,6 +66,15 @@ struct Prompt {
 };
 
 inline constexpr double kMaxPromptWeight = 10.0;
+// Reference images in one prompt. Each costs the VLM 4×324 + 324 tokens (1,620 at MUMU-XL's grid) and a decoded
+// image: 3,000 references made the kernel kill the process for memory. The paper's prompts hold a handful.
+inline constexpr int kMaxPromptImages = 32;
+// Text of one prompt, in bytes (a page of writing is ~3,000).
+inline constexpr size_t kMaxPromptTextBytes = 64 * 1024;
+
+// Throws PromptError "<source>: 3000 reference images; a prompt holds at most 32" (or the text limit). parsePrompt,
+// promptFromJson and the pipeline check every prompt with it.
+void checkPromptSize(int images, size_t textBytes, const std::string& source);
 
 // A syntax or validation error with its position; what() is the whole message ("prompt:1:17: …").
 class PromptError : public Error {

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "model/error.h"
+#include "model/io/json_limits.h"
 #include "mumu_version.h"
 
 namespace mumu {
@@ -126,6 +128,7 @@ std::string recipeToJson(const Recipe& r, int indent) {
 }
 
 Recipe recipeFromJson(const std::string& text, const std::string& source) {
+  checkJsonDepth(text, source);
   json doc;
   try {
     doc = json::parse(text);

@@ -391,8 +391,43 @@ class TestGenerationQueue : public QObject {
     s.height = 32;
     s.batch = 2;
     s.sampler = "euler_a";
+    s.device = "cpu";
+    s.dtype = "bfloat16";
     QCOMPARE(settingsFromJson(settingsToJson(s)), s);
     QVERIFY(availableSamplers().contains("ddim"));
+    // Settings saved before the device choice existed load as "auto" in the device's best precision.
+    QJsonObject old = settingsToJson(s);
+    old.remove("device");
+    old.remove("dtype");
+    QCOMPARE(settingsFromJson(old).device, QString("auto"));
+    QCOMPARE(settingsFromJson(old).dtype, QString());
+    old["dtype"] = "float64";  // not a precision the model runs in
+    QCOMPARE(settingsFromJson(old).dtype, QString());
+  }
+
+  // The device list the settings panel offers: automatic first, then the CPU, then each GPU with its memory.
+  void devicesListTheCpu() {
+    const QList<DeviceChoice> d = availableDevices();
+    QVERIFY(d.size() >= 2);
+    QCOMPARE(d[0].id, QString("auto"));
+    QCOMPARE(d[1].id, QString("cpu"));
+    QVERIFY(d[1].label.contains("CPU"));
+    for (int i = 2; i < d.size(); ++i) QVERIFY(d[i].label.contains("GiB"));
+  }
+
+  // A job in another precision loads the model again in it, and the recipe records what ran.
+  void jobsRunInTheChosenPrecision() {
+    GenerationQueue q(tmp_.path());
+    GenerationSettings s = smallSettings();
+    s.device = "cpu";
+    s.dtype = "bfloat16";
+    QSignalSpy images(&q, &GenerationQueue::imageFinished);
+    const int job = q.enqueue(parsePrompt("x"), s);
+    QTRY_COMPARE_WITH_TIMEOUT(q.job(job)->state, GenerationJob::Done, kTimeout);
+    QCOMPARE(images.size(), 1);
+    const Recipe r = recipeFromJson(images[0][2].toString().toStdString());
+    QCOMPARE(QString::fromStdString(r.deviceType), QString("cpu"));
+    QCOMPARE(QString::fromStdString(r.dtype), QString("bfloat16"));
   }
 };
 

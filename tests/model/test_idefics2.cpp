@@ -22,9 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-const std::string kShared = MUMU_SHARED_DIR;
-const std::string kTinyCase = kShared + "/parity/idefics2_tiny";
-const std::string kFullSize = kShared + "/parity/fullsize/idefics2_8b";
+const std::string kParity = MUMU_PARITY_DIR;
+const std::string kTinyCase = kParity + "/idefics2_tiny";
+const std::string kFullSize = kParity + "/fullsize/idefics2_8b";
 
 // Expects `fn` to throw mumu::Error whose message contains `needle`.
 template <class Fn>

@@ -1,6 +1,6 @@
 // test_lora.cpp — model/lora: live and merged application, strength, unmerge, kohya / PEFT / MUMU files
 // (including malformed ones), adapter creation and a training step, on a small module tree and on the
-// tiny SDXL UNet of ../shared/parity/unet_sdxl_tiny.
+// tiny SDXL UNet of tests/parity/unet_sdxl_tiny.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,7 +20,7 @@
 namespace mumu {
 namespace {
 
-const std::string kTiny = std::string(MUMU_SHARED_DIR) + "/parity/unet_sdxl_tiny";
+const std::string kTiny = std::string(MUMU_PARITY_DIR) + "/unet_sdxl_tiny";
 const std::string kUnetTargets = "to_q|to_k|to_v|to_out.0|ff.net.*|proj_in|proj_out|conv1|conv_shortcut";
 
 template <class F>
@@ -501,7 +501,7 @@ TEST(LoraUNet, MalformedFiles) {
 // ---- Idefics2: the paper's LM and modality-projection LoRA (DESIGN.md §1) ----
 
 TEST(LoraIdefics2, LanguageModelAndProjection) {
-  const std::string dir = std::string(MUMU_SHARED_DIR) + "/parity/idefics2_tiny";
+  const std::string dir = std::string(MUMU_PARITY_DIR) + "/idefics2_tiny";
   Idefics2Model model(loadIdefics2Config(dir + "/config.json"), at::TensorOptions(at::kFloat));
   loadIdefics2Checkpoint(*model, dir);
   model->eval();

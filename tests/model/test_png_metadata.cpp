@@ -209,6 +209,22 @@ TEST(PngChunks, CompressedTextFromOtherWriters) {
 
 // ---- hostile files -------------------------------------------------------------------------------------
 
+// A recipe chunk nested 100,000 deep once crashed `mumu generate --from` and the Studio's drop (SIGSEGV in a
+// recursive dump): now a clear error naming the file.
+TEST(PngChunks, DeeplyNestedRecipeIsRefused) {
+  PngTextChunk recipe;
+  recipe.keyword = "mumu";
+  recipe.text = "{\"schema_version\": 1, \"prompt\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  const std::string png = embedPngTextChunks(tinyPng(), {recipe}, "t.png");
+  try {
+    readRecipeFromPngBytes(png, "shared.png");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shared.png"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nested deeper than 64 levels"), std::string::npos) << e.what();
+  }
+}
+
 TEST(PngChunks, HostileFilesGiveClearErrors) {
   const std::string good = tinyPng(chunk("tEXt", std::string("a\0b", 3)));
   ASSERT_EQ(readPngTextChunks(good, "ok.png").size(), 1u);

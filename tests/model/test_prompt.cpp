@@ -3,8 +3,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "model/io/image_file.h"
+#include "model/io/json_limits.h"
 #include "model/io/sha256.h"
 #include "model/pipeline/prompt.h"
 #include "model/pipeline/recipe.h"
@@ -404,6 +406,50 @@ TEST(Recipe, ValidationErrors) {
   EXPECT_NO_THROW(validateRecipe(single));
   single.batchSeeds = {1, 2};
   EXPECT_THROW(validateRecipe(single), Error);  // seed is not batch_seeds[0]
+}
+
+// ---- limits on outside input (docs/limits.md) ----------------------------------------------------------
+
+std::string messageOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(PromptLimits, ImageCountAndTextSizeAreBounded) {
+  std::string text, json = "[";
+  for (int i = 0; i < kMaxPromptImages; ++i) {
+    text += "[img:a.png] ";
+    json += std::string(i ? "," : "") + "{\"image\": \"a.png\"}";
+  }
+  EXPECT_EQ(parsePrompt(text).imageCount(), kMaxPromptImages);  // the limit itself is fine
+  EXPECT_EQ(promptFromJson(json + "]").imageCount(), kMaxPromptImages);
+  EXPECT_EQ(messageOf([&] { parsePrompt(text + "[img:b.png]", "p.txt"); }),
+            "p.txt: 33 reference images; a prompt holds at most 32");
+  EXPECT_EQ(messageOf([&] { promptFromJson(json + ",{\"image\": \"b.png\"}]", "p.json"); }),
+            "p.json: 33 reference images; a prompt holds at most 32");
+  // 3,000 references (once killed by the kernel for memory) are refused before any image is read.
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += "[img:x.png]";
+  EXPECT_NE(messageOf([&] { parsePrompt(many); }).find("3000 reference images"), std::string::npos);
+  EXPECT_NE(messageOf([&] { parsePrompt(std::string(kMaxPromptTextBytes + 1, 'a')); }).find("bytes of text"),
+            std::string::npos);
+}
+
+TEST(PromptLimits, DeepJsonIsRefusedNotACrash) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_EQ(messageOf([&] { promptFromJson(deep, "p.json"); }),
+            "p.json: JSON nested deeper than 64 levels (the limit for files MUMU reads)");
+  EXPECT_NE(messageOf([&] { recipeFromJson("{\"schema_version\": 1, \"prompt\": " + deep + "}", "r.json"); })
+                .find("r.json: JSON nested deeper than 64"),
+            std::string::npos);
+  // Brackets inside strings are text, not nesting.
+  EXPECT_NO_THROW(checkJsonDepth("[\"" + std::string(1000, '[') + "\\\"\"]", "s.json"));
+  EXPECT_NO_THROW(checkJsonDepth(std::string(64, '[') + std::string(64, ']'), "ok.json"));
+  EXPECT_THROW(checkJsonDepth(std::string(65, '{'), "bad.json"), Error);
 }
 
 }  // namespace

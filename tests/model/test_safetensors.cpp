@@ -17,9 +17,9 @@ using namespace mumu;
 
 namespace {
 
-const std::string kShared = MUMU_SHARED_DIR;
-const std::string kUnetWeights = kShared + "/parity/unet_sdxl_tiny/diffusion_pytorch_model.safetensors";
-const std::string kIdeficsIo = kShared + "/parity/idefics2_tiny/io.safetensors";
+const std::string kParity = MUMU_PARITY_DIR;
+const std::string kUnetWeights = kParity + "/unet_sdxl_tiny/diffusion_pytorch_model.safetensors";
+const std::string kIdeficsIo = kParity + "/idefics2_tiny/io.safetensors";
 
 std::string readBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

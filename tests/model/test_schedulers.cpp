@@ -1,4 +1,4 @@
-// Schedulers against diffusers 0.27.2 (../shared/parity/schedulers, README "schedulers"), their config
+// Schedulers against diffusers 0.27.2 (tests/parity/schedulers, README "schedulers"), their config
 // reader, noise sources, guidance and the latent preview.
 #include <gtest/gtest.h>
 
@@ -21,7 +21,7 @@ using namespace mumu;
 namespace {
 
 std::string caseDir(const std::string& name) {
-  return std::string(MUMU_SHARED_DIR) + "/parity/schedulers/" + name;
+  return std::string(MUMU_PARITY_DIR) + "/schedulers/" + name;
 }
 
 std::map<std::string, at::Tensor> loadIo(const std::string& name) {

@@ -19,7 +19,7 @@ using namespace mumu;
 
 namespace {
 
-const std::string kParity = std::string(MUMU_SHARED_DIR) + "/parity";
+const std::string kParity = std::string(MUMU_PARITY_DIR);
 
 nlohmann::json readJson(const std::string& path) {
   std::ifstream in(path);

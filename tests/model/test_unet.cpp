@@ -1,5 +1,5 @@
 // UNet2DConditionModel: config parsing and validation, parity with diffusers 0.27.2 on the tiny SDXL-shaped
-// case of ../shared/parity/unet_sdxl_tiny (output and every named intermediate), and the full-size SDXL
+// case of tests/parity/unet_sdxl_tiny (output and every named intermediate), and the full-size SDXL
 // base UNet's parameter names, shapes and count built on the meta device.
 #include <gtest/gtest.h>
 
@@ -19,9 +19,9 @@ using namespace mumu;
 
 namespace {
 
-const std::string kParity = std::string(MUMU_SHARED_DIR) + "/parity";
+const std::string kParity = std::string(MUMU_PARITY_DIR);
 const std::string kTiny = kParity + "/unet_sdxl_tiny";
-constexpr double kTolerance = 1e-4;  // ../shared/parity/README.md, "Suggested tolerances"
+constexpr double kTolerance = 1e-4;  // tests/parity/README.md, "Suggested tolerances"
 
 nlohmann::json readJson(const std::string& path) {
   std::ifstream in(path);

@@ -1,4 +1,4 @@
-// AutoencoderKL: config parsing, parity with diffusers 0.27.2 on ../shared/parity/vae_sdxl_tiny (posterior,
+// AutoencoderKL: config parsing, parity with diffusers 0.27.2 on tests/parity/vae_sdxl_tiny (posterior,
 // decoded image and the named intermediates), and the full-size SDXL VAE's parameters on the meta device.
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@ using namespace mumu;
 
 namespace {
 
-const std::string kParity = std::string(MUMU_SHARED_DIR) + "/parity";
+const std::string kParity = std::string(MUMU_PARITY_DIR);
 const std::string kTiny = kParity + "/vae_sdxl_tiny";
 constexpr double kTolerance = 1e-4;
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "model/error.h"
+#include "model/io/json_limits.h"
 
 namespace mumu::training {
 
@@ -318,9 +319,11 @@ Recipe loadRecipe(const std::string& nameOrFile) {
   if (!in) fail(nameOrFile, "no such recipe file (built-in recipes: tiny, tiny-vae, nano-vae, nano, mumu-xl-stage1, mumu-xl-stage2)");
   std::stringstream ss;
   ss << in.rdbuf();
+  const std::string text = ss.str();
+  checkJsonDepth(text, nameOrFile);
   json j;
   try {
-    j = json::parse(ss.str());
+    j = json::parse(text);
   } catch (const json::exception& e) {
     fail(nameOrFile, std::string("not valid JSON: ") + e.what());
   }

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""The peer of bench_diffusion's BM_UnetSdxl: diffusers' UNet2DConditionModel in PyTorch eager mode, same config,
+random weights, batch 2 (one classifier-free-guidance step), the same latent side and thread count.
+
+Run with the project's libtorch (PyTorch's wheel in .venv) after `.venv/bin/pip install diffusers==0.35.2`:
+  OMP_NUM_THREADS=2 .venv/bin/python benchmarks/model/diffusers_unet_eager.py CONFIG.json [--side 64]
+      [--iterations 2] [--device cpu|cuda] [--dtype float32|bfloat16] [--channels-last] [--sdpa|--no-sdpa]
+Prints one JSON line: mean seconds per call, peak RSS (and peak GPU memory on CUDA).
+"""
+import argparse
+import json
+import resource
+import time
+
+import torch
+from diffusers import UNet2DConditionModel
+from diffusers.models.attention_processor import AttnProcessor, AttnProcessor2_0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("config")
+    ap.add_argument("--side", type=int, default=64)
+    ap.add_argument("--iterations", type=int, default=2)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--no-sdpa", action="store_true", help="diffusers' unfused AttnProcessor instead of SDPA")
+    a = ap.parse_args()
+    threads = torch.get_num_threads()
+    dtype = getattr(torch, a.dtype)
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(a.config)).eval()
+    unet.set_attn_processor(AttnProcessor() if a.no_sdpa else AttnProcessor2_0())
+    unet.to(a.device, dtype)
+    if a.channels_last:
+        unet.to(memory_format=torch.channels_last)
+    c = unet.config
+    batch, px = 2, float(a.side * 8)
+    sample = torch.randn(batch, c.in_channels, a.side, a.side, device=a.device, dtype=dtype)
+    if a.channels_last:
+        sample = sample.contiguous(memory_format=torch.channels_last)
+    context = torch.randn(batch, 77, c.cross_attention_dim, device=a.device, dtype=dtype)
+    pooled = c.projection_class_embeddings_input_dim - 6 * c.addition_time_embed_dim
+    cond = {"text_embeds": torch.randn(batch, pooled, device=a.device, dtype=dtype),
+            "time_ids": torch.tensor([[px, px, 0, 0, px, px]] * batch, device=a.device, dtype=dtype)}
+    t = torch.full((batch,), 500.0, device=a.device)
+
+    def step():
+        out = unet(sample, t, encoder_hidden_states=context, added_cond_kwargs=cond).sample
+        if a.device.startswith("cuda"):
+            torch.cuda.synchronize()
+        return out
+
+    with torch.inference_mode():
+        step()  # warm-up, as bench_diffusion
+        times = []
+        for _ in range(a.iterations):
+            t0 = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t0)
+    out = {"peer": "diffusers " + __import__("diffusers").__version__ + " eager", "torch": torch.__version__,
+           "device": a.device, "dtype": a.dtype, "side": a.side, "threads": threads,
+           "channels_last": a.channels_last, "attention": "AttnProcessor" if a.no_sdpa else "AttnProcessor2_0 (SDPA)",
+           "seconds": sum(times) / len(times), "times": times,
+           "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if a.device.startswith("cuda"):
+        out["gpu_peak_mib"] = torch.cuda.max_memory_allocated() / 2**20
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
