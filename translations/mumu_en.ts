@@ -4,28 +4,28 @@
 <context>
     <name>mumu::AssetStore</name>
     <message>
-        <source>'%1': no such file</source>
-        <translation>'%1': no such file</translation>
+        <source>&apos;%1&apos;: no such file</source>
+        <translation>&apos;%1&apos;: no such file</translation>
     </message>
     <message>
-        <source>'%1' is not a file</source>
-        <translation>'%1' is not a file</translation>
+        <source>&apos;%1&apos; is not a file</source>
+        <translation>&apos;%1&apos; is not a file</translation>
     </message>
     <message>
-        <source>'%1' is empty (0 bytes): not an image</source>
-        <translation>'%1' is empty (0 bytes): not an image</translation>
+        <source>&apos;%1&apos; is empty (0 bytes): not an image</source>
+        <translation>&apos;%1&apos; is empty (0 bytes): not an image</translation>
     </message>
     <message>
-        <source>'%1' is too large for a reference image (%2 MiB)</source>
-        <translation>'%1' is too large for a reference image (%2 MiB)</translation>
+        <source>&apos;%1&apos; is too large for a reference image (%2 MiB)</source>
+        <translation>&apos;%1&apos; is too large for a reference image (%2 MiB)</translation>
     </message>
     <message>
-        <source>'%1' cannot be read: %2</source>
-        <translation>'%1' cannot be read: %2</translation>
+        <source>&apos;%1&apos; cannot be read: %2</source>
+        <translation>&apos;%1&apos; cannot be read: %2</translation>
     </message>
     <message>
-        <source>'%1' cannot be read completely: %2</source>
-        <translation>'%1' cannot be read completely: %2</translation>
+        <source>&apos;%1&apos; cannot be read completely: %2</source>
+        <translation>&apos;%1&apos; cannot be read completely: %2</translation>
     </message>
     <message>
         <source>The pasted image is empty</source>
@@ -40,20 +40,20 @@
         <translation>pasted image</translation>
     </message>
     <message>
-        <source>'%1' is not an image MUMU Studio can read (%2)</source>
-        <translation>'%1' is not an image MUMU Studio can read (%2)</translation>
+        <source>&apos;%1&apos; is not an image MUMU Studio can read (%2)</source>
+        <translation>&apos;%1&apos; is not an image MUMU Studio can read (%2)</translation>
     </message>
     <message>
-        <source>Cannot create the asset folder '%1'</source>
-        <translation>Cannot create the asset folder '%1'</translation>
+        <source>Cannot create the asset folder &apos;%1&apos;</source>
+        <translation>Cannot create the asset folder &apos;%1&apos;</translation>
     </message>
     <message>
-        <source>Cannot store '%1' as '%2': %3</source>
-        <translation>Cannot store '%1' as '%2': %3</translation>
+        <source>Cannot store &apos;%1&apos; as &apos;%2&apos;: %3</source>
+        <translation>Cannot store &apos;%1&apos; as &apos;%2&apos;: %3</translation>
     </message>
     <message>
-        <source>Cannot store '%1' as '%2' (is the disk full?): %3</source>
-        <translation>Cannot store '%1' as '%2' (is the disk full?): %3</translation>
+        <source>Cannot store &apos;%1&apos; as &apos;%2&apos; (is the disk full?): %3</source>
+        <translation>Cannot store &apos;%1&apos; as &apos;%2&apos; (is the disk full?): %3</translation>
     </message>
 </context>
 <context>
@@ -71,32 +71,32 @@
         <translation>not a regular file</translation>
     </message>
     <message>
-        <source>no tensor 'attention' in the file</source>
-        <translation>no tensor 'attention' in the file</translation>
+        <source>no tensor &apos;attention&apos; in the file</source>
+        <translation>no tensor &apos;attention&apos; in the file</translation>
     </message>
     <message>
-        <source>tensor 'attention' is %1, expected F32</source>
-        <translation>tensor 'attention' is %1, expected F32</translation>
+        <source>tensor &apos;attention&apos; is %1, expected F32</source>
+        <translation>tensor &apos;attention&apos; is %1, expected F32</translation>
     </message>
     <message>
-        <source>tensor 'attention' has rank %1, expected 3 [segments, height, width]</source>
-        <translation>tensor 'attention' has rank %1, expected 3 [segments, height, width]</translation>
+        <source>tensor &apos;attention&apos; has rank %1, expected 3 [segments, height, width]</source>
+        <translation>tensor &apos;attention&apos; has rank %1, expected 3 [segments, height, width]</translation>
     </message>
     <message>
-        <source>tensor 'attention' has an empty shape [%1, %2, %3]</source>
-        <translation>tensor 'attention' has an empty shape [%1, %2, %3]</translation>
+        <source>tensor &apos;attention&apos; has an empty shape [%1, %2, %3]</source>
+        <translation>tensor &apos;attention&apos; has an empty shape [%1, %2, %3]</translation>
     </message>
     <message>
-        <source>tensor 'attention' shape [%1, %2, %3] is implausibly large</source>
-        <translation>tensor 'attention' shape [%1, %2, %3] is implausibly large</translation>
+        <source>tensor &apos;attention&apos; shape [%1, %2, %3] is implausibly large</source>
+        <translation>tensor &apos;attention&apos; shape [%1, %2, %3] is implausibly large</translation>
     </message>
     <message>
-        <source>tensor 'attention' does not hold %1 float32 values</source>
-        <translation>tensor 'attention' does not hold %1 float32 values</translation>
+        <source>tensor &apos;attention&apos; does not hold %1 float32 values</source>
+        <translation>tensor &apos;attention&apos; does not hold %1 float32 values</translation>
     </message>
     <message>
-        <source>tensor 'attention' holds a non-finite value at element %1</source>
-        <translation>tensor 'attention' holds a non-finite value at element %1</translation>
+        <source>tensor &apos;attention&apos; holds a non-finite value at element %1</source>
+        <translation>tensor &apos;attention&apos; holds a non-finite value at element %1</translation>
     </message>
 </context>
 <context>
@@ -407,8 +407,8 @@
         <translation>Open Image…</translation>
     </message>
     <message>
-        <source>Recover the recipe of a PNG (MUMU Studio's, or another tool's A1111 text)</source>
-        <translation>Recover the recipe of a PNG (MUMU Studio's, or another tool's A1111 text)</translation>
+        <source>Recover the recipe of a PNG (MUMU Studio&apos;s, or another tool&apos;s A1111 text)</source>
+        <translation>Recover the recipe of a PNG (MUMU Studio&apos;s, or another tool&apos;s A1111 text)</translation>
     </message>
     <message>
         <source>Delete</source>
@@ -600,82 +600,89 @@
     </message>
 </context>
 <context>
+    <name>mumu::GenerationSettings</name>
+    <message>
+        <source>Automatic (GPU when present)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>mumu::HistoryDb</name>
     <message>
-        <source>the history database '%1' is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</source>
-        <translation>the history database '%1' is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</translation>
+        <source>the history database &apos;%1&apos; is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</source>
+        <translation>the history database &apos;%1&apos; is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</translation>
     </message>
     <message>
-        <source>the history database '%1' is read-only, so the change was not saved. Check the permissions of the file and its folder.</source>
-        <translation>the history database '%1' is read-only, so the change was not saved. Check the permissions of the file and its folder.</translation>
+        <source>the history database &apos;%1&apos; is read-only, so the change was not saved. Check the permissions of the file and its folder.</source>
+        <translation>the history database &apos;%1&apos; is read-only, so the change was not saved. Check the permissions of the file and its folder.</translation>
     </message>
     <message>
-        <source>the disk holding '%1' is full, so the change was not saved. Free some space and try again.</source>
-        <translation>the disk holding '%1' is full, so the change was not saved. Free some space and try again.</translation>
+        <source>the disk holding &apos;%1&apos; is full, so the change was not saved. Free some space and try again.</source>
+        <translation>the disk holding &apos;%1&apos; is full, so the change was not saved. Free some space and try again.</translation>
     </message>
     <message>
-        <source>the history database '%1' is damaged (%2). MUMU Studio will not write to it; copy it somewhere safe before trying to repair it.</source>
-        <translation>the history database '%1' is damaged (%2). MUMU Studio will not write to it; copy it somewhere safe before trying to repair it.</translation>
+        <source>the history database &apos;%1&apos; is damaged (%2). MUMU Studio will not write to it; copy it somewhere safe before trying to repair it.</source>
+        <translation>the history database &apos;%1&apos; is damaged (%2). MUMU Studio will not write to it; copy it somewhere safe before trying to repair it.</translation>
     </message>
     <message>
-        <source>a disk error occurred on '%1' (%2); the change was not saved.</source>
-        <translation>a disk error occurred on '%1' (%2); the change was not saved.</translation>
+        <source>a disk error occurred on &apos;%1&apos; (%2); the change was not saved.</source>
+        <translation>a disk error occurred on &apos;%1&apos; (%2); the change was not saved.</translation>
     </message>
     <message>
-        <source>the history database '%1' cannot be opened (%2).</source>
-        <translation>the history database '%1' cannot be opened (%2).</translation>
+        <source>the history database &apos;%1&apos; cannot be opened (%2).</source>
+        <translation>the history database &apos;%1&apos; cannot be opened (%2).</translation>
     </message>
     <message>
-        <source>Cannot create the folder '%1' for the history database.</source>
-        <translation>Cannot create the folder '%1' for the history database.</translation>
+        <source>Cannot create the folder &apos;%1&apos; for the history database.</source>
+        <translation>Cannot create the folder &apos;%1&apos; for the history database.</translation>
     </message>
     <message>
-        <source>'%1' is not a file, so it cannot hold the history.</source>
-        <translation>'%1' is not a file, so it cannot hold the history.</translation>
+        <source>&apos;%1&apos; is not a file, so it cannot hold the history.</source>
+        <translation>&apos;%1&apos; is not a file, so it cannot hold the history.</translation>
     </message>
     <message>
-        <source>The history database '%1' cannot be read: %2</source>
-        <translation>The history database '%1' cannot be read: %2</translation>
+        <source>The history database &apos;%1&apos; cannot be read: %2</source>
+        <translation>The history database &apos;%1&apos; cannot be read: %2</translation>
     </message>
     <message>
         <source>It was left untouched. Move it away (or restore a backup) to start a new history.</source>
         <translation>It was left untouched. Move it away (or restore a backup) to start a new history.</translation>
     </message>
     <message>
-        <source>'%1' is not a MUMU Studio history database (it is not an SQLite file). %2</source>
-        <translation>'%1' is not a MUMU Studio history database (it is not an SQLite file). %2</translation>
+        <source>&apos;%1&apos; is not a MUMU Studio history database (it is not an SQLite file). %2</source>
+        <translation>&apos;%1&apos; is not a MUMU Studio history database (it is not an SQLite file). %2</translation>
     </message>
     <message>
-        <source>The history database '%1' is damaged (bad page size in its header). %2</source>
-        <translation>The history database '%1' is damaged (bad page size in its header). %2</translation>
+        <source>The history database &apos;%1&apos; is damaged (bad page size in its header). %2</source>
+        <translation>The history database &apos;%1&apos; is damaged (bad page size in its header). %2</translation>
     </message>
     <message>
-        <source>The history database '%1' is damaged: it is truncated (%2 of %3 bytes). %4</source>
-        <translation>The history database '%1' is damaged: it is truncated (%2 of %3 bytes). %4</translation>
+        <source>The history database &apos;%1&apos; is damaged: it is truncated (%2 of %3 bytes). %4</source>
+        <translation>The history database &apos;%1&apos; is damaged: it is truncated (%2 of %3 bytes). %4</translation>
     </message>
     <message>
         <source>Cannot open the history</source>
         <translation>Cannot open the history</translation>
     </message>
     <message>
-        <source>The history database '%1' was written by a newer MUMU Studio (schema version %2; this version reads up to %3). It was left untouched; update MUMU Studio to open it.</source>
-        <translation>The history database '%1' was written by a newer MUMU Studio (schema version %2; this version reads up to %3). It was left untouched; update MUMU Studio to open it.</translation>
+        <source>The history database &apos;%1&apos; was written by a newer MUMU Studio (schema version %2; this version reads up to %3). It was left untouched; update MUMU Studio to open it.</source>
+        <translation>The history database &apos;%1&apos; was written by a newer MUMU Studio (schema version %2; this version reads up to %3). It was left untouched; update MUMU Studio to open it.</translation>
     </message>
     <message>
-        <source>'%1' is an SQLite database but not a MUMU Studio history (it holds other tables). It was left untouched; choose another file.</source>
-        <translation>'%1' is an SQLite database but not a MUMU Studio history (it holds other tables). It was left untouched; choose another file.</translation>
+        <source>&apos;%1&apos; is an SQLite database but not a MUMU Studio history (it holds other tables). It was left untouched; choose another file.</source>
+        <translation>&apos;%1&apos; is an SQLite database but not a MUMU Studio history (it holds other tables). It was left untouched; choose another file.</translation>
     </message>
     <message>
-        <source>The history database '%1' is damaged: its table of generations is missing. It was left untouched.</source>
-        <translation>The history database '%1' is damaged: its table of generations is missing. It was left untouched.</translation>
+        <source>The history database &apos;%1&apos; is damaged: its table of generations is missing. It was left untouched.</source>
+        <translation>The history database &apos;%1&apos; is damaged: its table of generations is missing. It was left untouched.</translation>
     </message>
     <message>
         <source>Cannot prepare the history for its upgrade</source>
         <translation>Cannot prepare the history for its upgrade</translation>
     </message>
     <message>
-        <source>Cannot back up the history database '%1' before upgrading it (is the disk full?); it was left unchanged.</source>
-        <translation>Cannot back up the history database '%1' before upgrading it (is the disk full?); it was left unchanged.</translation>
+        <source>Cannot back up the history database &apos;%1&apos; before upgrading it (is the disk full?); it was left unchanged.</source>
+        <translation>Cannot back up the history database &apos;%1&apos; before upgrading it (is the disk full?); it was left unchanged.</translation>
     </message>
     <message>
         <source>Internal error: history migration to version %1 follows version %2.</source>
@@ -686,16 +693,16 @@
         <translation>Cannot upgrade the history database to version %1 (%2); it was left at version %3</translation>
     </message>
     <message>
-        <source>Cannot rename '%1' to '%2'.</source>
-        <translation>Cannot rename '%1' to '%2'.</translation>
+        <source>Cannot rename &apos;%1&apos; to &apos;%2&apos;.</source>
+        <translation>Cannot rename &apos;%1&apos; to &apos;%2&apos;.</translation>
     </message>
     <message>
-        <source>Cannot add '%1' to the history: %2</source>
-        <translation>Cannot add '%1' to the history: %2</translation>
+        <source>Cannot add &apos;%1&apos; to the history: %2</source>
+        <translation>Cannot add &apos;%1&apos; to the history: %2</translation>
     </message>
     <message>
-        <source>Cannot add '%1' to the history</source>
-        <translation>Cannot add '%1' to the history</translation>
+        <source>Cannot add &apos;%1&apos; to the history</source>
+        <translation>Cannot add &apos;%1&apos; to the history</translation>
     </message>
     <message>
         <source>Cannot add %1 images to the history</source>
@@ -754,16 +761,16 @@
         <translation>Cannot empty the trash</translation>
     </message>
     <message>
-        <source>Cannot create the board '%1'</source>
-        <translation>Cannot create the board '%1'</translation>
+        <source>Cannot create the board &apos;%1&apos;</source>
+        <translation>Cannot create the board &apos;%1&apos;</translation>
     </message>
     <message>
         <source>A board needs a name.</source>
         <translation>A board needs a name.</translation>
     </message>
     <message>
-        <source>A board named '%1' already exists.</source>
-        <translation>A board named '%1' already exists.</translation>
+        <source>A board named &apos;%1&apos; already exists.</source>
+        <translation>A board named &apos;%1&apos; already exists.</translation>
     </message>
     <message>
         <source>Cannot rename the board</source>
@@ -790,20 +797,20 @@
         <translation>Cannot remove from the board</translation>
     </message>
     <message>
-        <source>Cannot export to '%1'</source>
-        <translation>Cannot export to '%1'</translation>
+        <source>Cannot export to &apos;%1&apos;</source>
+        <translation>Cannot export to &apos;%1&apos;</translation>
     </message>
     <message>
         <source>the folder cannot be created</source>
         <translation>the folder cannot be created</translation>
     </message>
     <message>
-        <source>the image '%1' no longer exists</source>
-        <translation>the image '%1' no longer exists</translation>
+        <source>the image &apos;%1&apos; no longer exists</source>
+        <translation>the image &apos;%1&apos; no longer exists</translation>
     </message>
     <message>
-        <source>copying '%1' failed (is the disk full?)</source>
-        <translation>copying '%1' failed (is the disk full?)</translation>
+        <source>copying &apos;%1&apos; failed (is the disk full?)</source>
+        <translation>copying &apos;%1&apos; failed (is the disk full?)</translation>
     </message>
 </context>
 <context>
@@ -1040,6 +1047,10 @@ Set it aside (it is renamed and kept) and start a new history?</translation>
     <message>
         <source>Viewer</source>
         <translation>Viewer</translation>
+    </message>
+    <message>
+        <source>The image was made on %1, which this machine lacks: it runs on the CPU and the pixels will not match bit for bit</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1288,32 +1299,32 @@ Set it aside (it is renamed and kept) and start a new history?</translation>
 <context>
     <name>mumu::RecipeRecoverer</name>
     <message>
-        <source>'%1': no such file</source>
-        <translation>'%1': no such file</translation>
+        <source>&apos;%1&apos;: no such file</source>
+        <translation>&apos;%1&apos;: no such file</translation>
     </message>
     <message>
-        <source>'%1' is empty (0 bytes)</source>
-        <translation>'%1' is empty (0 bytes)</translation>
+        <source>&apos;%1&apos; is empty (0 bytes)</source>
+        <translation>&apos;%1&apos; is empty (0 bytes)</translation>
     </message>
     <message>
-        <source>'%1' cannot be read: %2</source>
-        <translation>'%1' cannot be read: %2</translation>
+        <source>&apos;%1&apos; cannot be read: %2</source>
+        <translation>&apos;%1&apos; cannot be read: %2</translation>
     </message>
     <message>
-        <source>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</source>
-        <translation>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</translation>
+        <source>&apos;%1&apos; is not a PNG file: only PNG images carry a recipe (MUMU&apos;s or A1111&apos;s).</source>
+        <translation>&apos;%1&apos; is not a PNG file: only PNG images carry a recipe (MUMU&apos;s or A1111&apos;s).</translation>
     </message>
     <message>
-        <source>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</source>
-        <translation>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</translation>
+        <source>&apos;%1&apos; carries no recipe: it has neither MUMU Studio&apos;s metadata nor A1111 &quot;parameters&quot; text.</source>
+        <translation>&apos;%1&apos; carries no recipe: it has neither MUMU Studio&apos;s metadata nor A1111 &quot;parameters&quot; text.</translation>
     </message>
     <message>
-        <source>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</source>
-        <translation>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</translation>
+        <source>&apos;%1&apos; was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</source>
+        <translation>&apos;%1&apos; was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</translation>
     </message>
     <message>
-        <source>Cannot read the recipe of '%1': %2</source>
-        <translation>Cannot read the recipe of '%1': %2</translation>
+        <source>Cannot read the recipe of &apos;%1&apos;: %2</source>
+        <translation>Cannot read the recipe of &apos;%1&apos;: %2</translation>
     </message>
 </context>
 <context>
@@ -1455,6 +1466,30 @@ Set it aside (it is renamed and kept) and start a new history?</translation>
     <message>
         <source>Import or remove models</source>
         <translation>Import or remove models</translation>
+    </message>
+    <message>
+        <source>%1 (not on this machine)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>De&amp;vice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Precision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Automatic (GPU when present)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Automatic (bfloat16 on a GPU, float32 on the CPU)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Where the model runs. Images made on another device type have other pixels for the same seed.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>

@@ -4,28 +4,28 @@
 <context>
     <name>mumu::AssetStore</name>
     <message>
-        <source>'%1': no such file</source>
-        <translation>'%1': 파일이 없습니다</translation>
+        <source>&apos;%1&apos;: no such file</source>
+        <translation>&apos;%1&apos;: 파일이 없습니다</translation>
     </message>
     <message>
-        <source>'%1' is not a file</source>
-        <translation>'%1'은(는) 파일이 아닙니다</translation>
+        <source>&apos;%1&apos; is not a file</source>
+        <translation>&apos;%1&apos;은(는) 파일이 아닙니다</translation>
     </message>
     <message>
-        <source>'%1' is empty (0 bytes): not an image</source>
-        <translation>'%1'이(가) 비어 있습니다(0바이트): 이미지가 아닙니다</translation>
+        <source>&apos;%1&apos; is empty (0 bytes): not an image</source>
+        <translation>&apos;%1&apos;이(가) 비어 있습니다(0바이트): 이미지가 아닙니다</translation>
     </message>
     <message>
-        <source>'%1' is too large for a reference image (%2 MiB)</source>
-        <translation>'%1'은(는) 참조 이미지로 쓰기에 너무 큽니다(%2 MiB)</translation>
+        <source>&apos;%1&apos; is too large for a reference image (%2 MiB)</source>
+        <translation>&apos;%1&apos;은(는) 참조 이미지로 쓰기에 너무 큽니다(%2 MiB)</translation>
     </message>
     <message>
-        <source>'%1' cannot be read: %2</source>
-        <translation>'%1'을(를) 읽을 수 없습니다: %2</translation>
+        <source>&apos;%1&apos; cannot be read: %2</source>
+        <translation>&apos;%1&apos;을(를) 읽을 수 없습니다: %2</translation>
     </message>
     <message>
-        <source>'%1' cannot be read completely: %2</source>
-        <translation>'%1'을(를) 끝까지 읽을 수 없습니다: %2</translation>
+        <source>&apos;%1&apos; cannot be read completely: %2</source>
+        <translation>&apos;%1&apos;을(를) 끝까지 읽을 수 없습니다: %2</translation>
     </message>
     <message>
         <source>The pasted image is empty</source>
@@ -40,20 +40,20 @@
         <translation>붙여넣은 이미지</translation>
     </message>
     <message>
-        <source>'%1' is not an image MUMU Studio can read (%2)</source>
-        <translation>'%1'은(는) MUMU Studio에서 읽을 수 있는 이미지가 아닙니다(%2)</translation>
+        <source>&apos;%1&apos; is not an image MUMU Studio can read (%2)</source>
+        <translation>&apos;%1&apos;은(는) MUMU Studio에서 읽을 수 있는 이미지가 아닙니다(%2)</translation>
     </message>
     <message>
-        <source>Cannot create the asset folder '%1'</source>
-        <translation>에셋 폴더 '%1'을(를) 만들 수 없습니다</translation>
+        <source>Cannot create the asset folder &apos;%1&apos;</source>
+        <translation>에셋 폴더 &apos;%1&apos;을(를) 만들 수 없습니다</translation>
     </message>
     <message>
-        <source>Cannot store '%1' as '%2': %3</source>
-        <translation>'%1'을(를) '%2'(으)로 저장할 수 없습니다: %3</translation>
+        <source>Cannot store &apos;%1&apos; as &apos;%2&apos;: %3</source>
+        <translation>&apos;%1&apos;을(를) &apos;%2&apos;(으)로 저장할 수 없습니다: %3</translation>
     </message>
     <message>
-        <source>Cannot store '%1' as '%2' (is the disk full?): %3</source>
-        <translation>'%1'을(를) '%2'(으)로 저장할 수 없습니다(디스크가 가득 찼나요?): %3</translation>
+        <source>Cannot store &apos;%1&apos; as &apos;%2&apos; (is the disk full?): %3</source>
+        <translation>&apos;%1&apos;을(를) &apos;%2&apos;(으)로 저장할 수 없습니다(디스크가 가득 찼나요?): %3</translation>
     </message>
 </context>
 <context>
@@ -71,32 +71,32 @@
         <translation>일반 파일이 아닙니다</translation>
     </message>
     <message>
-        <source>no tensor 'attention' in the file</source>
-        <translation>파일에 'attention' 텐서가 없습니다</translation>
+        <source>no tensor &apos;attention&apos; in the file</source>
+        <translation>파일에 &apos;attention&apos; 텐서가 없습니다</translation>
     </message>
     <message>
-        <source>tensor 'attention' is %1, expected F32</source>
-        <translation>'attention' 텐서가 %1입니다(F32여야 함)</translation>
+        <source>tensor &apos;attention&apos; is %1, expected F32</source>
+        <translation>&apos;attention&apos; 텐서가 %1입니다(F32여야 함)</translation>
     </message>
     <message>
-        <source>tensor 'attention' has rank %1, expected 3 [segments, height, width]</source>
-        <translation>'attention' 텐서의 차원이 %1입니다(3이어야 함 [세그먼트, 높이, 너비])</translation>
+        <source>tensor &apos;attention&apos; has rank %1, expected 3 [segments, height, width]</source>
+        <translation>&apos;attention&apos; 텐서의 차원이 %1입니다(3이어야 함 [세그먼트, 높이, 너비])</translation>
     </message>
     <message>
-        <source>tensor 'attention' has an empty shape [%1, %2, %3]</source>
-        <translation>'attention' 텐서의 형태 [%1, %2, %3]이(가) 비어 있습니다</translation>
+        <source>tensor &apos;attention&apos; has an empty shape [%1, %2, %3]</source>
+        <translation>&apos;attention&apos; 텐서의 형태 [%1, %2, %3]이(가) 비어 있습니다</translation>
     </message>
     <message>
-        <source>tensor 'attention' shape [%1, %2, %3] is implausibly large</source>
-        <translation>'attention' 텐서의 형태 [%1, %2, %3]이(가) 비정상적으로 큽니다</translation>
+        <source>tensor &apos;attention&apos; shape [%1, %2, %3] is implausibly large</source>
+        <translation>&apos;attention&apos; 텐서의 형태 [%1, %2, %3]이(가) 비정상적으로 큽니다</translation>
     </message>
     <message>
-        <source>tensor 'attention' does not hold %1 float32 values</source>
-        <translation>'attention' 텐서에 float32 값 %1개가 들어 있지 않습니다</translation>
+        <source>tensor &apos;attention&apos; does not hold %1 float32 values</source>
+        <translation>&apos;attention&apos; 텐서에 float32 값 %1개가 들어 있지 않습니다</translation>
     </message>
     <message>
-        <source>tensor 'attention' holds a non-finite value at element %1</source>
-        <translation>'attention' 텐서의 요소 %1에 유한하지 않은 값이 있습니다</translation>
+        <source>tensor &apos;attention&apos; holds a non-finite value at element %1</source>
+        <translation>&apos;attention&apos; 텐서의 요소 %1에 유한하지 않은 값이 있습니다</translation>
     </message>
 </context>
 <context>
@@ -406,7 +406,7 @@
         <translation>이미지 열기…</translation>
     </message>
     <message>
-        <source>Recover the recipe of a PNG (MUMU Studio's, or another tool's A1111 text)</source>
+        <source>Recover the recipe of a PNG (MUMU Studio&apos;s, or another tool&apos;s A1111 text)</source>
         <translation>PNG에서 레시피 복원(MUMU Studio 메타데이터 또는 다른 도구의 A1111 텍스트)</translation>
     </message>
     <message>
@@ -596,82 +596,89 @@
     </message>
 </context>
 <context>
+    <name>mumu::GenerationSettings</name>
+    <message>
+        <source>Automatic (GPU when present)</source>
+        <translation>자동 (GPU가 있으면 GPU)</translation>
+    </message>
+</context>
+<context>
     <name>mumu::HistoryDb</name>
     <message>
-        <source>the history database '%1' is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</source>
-        <translation>기록 데이터베이스 '%1'이(가) 다른 프로그램에 의해 잠겨 있습니다(다른 MUMU Studio가 실행 중인가요?). 해당 프로그램을 닫고 다시 시도하세요. 변경된 내용은 없습니다.</translation>
+        <source>the history database &apos;%1&apos; is locked by another program (is another MUMU Studio running?). Close it and try again; nothing was changed.</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;이(가) 다른 프로그램에 의해 잠겨 있습니다(다른 MUMU Studio가 실행 중인가요?). 해당 프로그램을 닫고 다시 시도하세요. 변경된 내용은 없습니다.</translation>
     </message>
     <message>
-        <source>the history database '%1' is read-only, so the change was not saved. Check the permissions of the file and its folder.</source>
-        <translation>기록 데이터베이스 '%1'이(가) 읽기 전용이라 변경 사항을 저장하지 못했습니다. 파일과 해당 폴더의 권한을 확인하세요.</translation>
+        <source>the history database &apos;%1&apos; is read-only, so the change was not saved. Check the permissions of the file and its folder.</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;이(가) 읽기 전용이라 변경 사항을 저장하지 못했습니다. 파일과 해당 폴더의 권한을 확인하세요.</translation>
     </message>
     <message>
-        <source>the disk holding '%1' is full, so the change was not saved. Free some space and try again.</source>
-        <translation>'%1'이(가) 있는 디스크가 가득 차서 변경 사항을 저장하지 못했습니다. 공간을 확보한 후 다시 시도하세요.</translation>
+        <source>the disk holding &apos;%1&apos; is full, so the change was not saved. Free some space and try again.</source>
+        <translation>&apos;%1&apos;이(가) 있는 디스크가 가득 차서 변경 사항을 저장하지 못했습니다. 공간을 확보한 후 다시 시도하세요.</translation>
     </message>
     <message>
-        <source>the history database '%1' is damaged (%2). MUMU Studio will not write to it; copy it somewhere safe before trying to repair it.</source>
-        <translation>기록 데이터베이스 '%1'이(가) 손상되었습니다(%2). MUMU Studio는 이 파일에 쓰지 않습니다. 복구를 시도하기 전에 안전한 곳에 복사해 두세요.</translation>
+        <source>the history database &apos;%1&apos; is damaged (%2). MUMU Studio will not write to it; copy it somewhere safe before trying to repair it.</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;이(가) 손상되었습니다(%2). MUMU Studio는 이 파일에 쓰지 않습니다. 복구를 시도하기 전에 안전한 곳에 복사해 두세요.</translation>
     </message>
     <message>
-        <source>a disk error occurred on '%1' (%2); the change was not saved.</source>
-        <translation>'%1'에서 디스크 오류가 발생했습니다(%2). 변경 사항은 저장되지 않았습니다.</translation>
+        <source>a disk error occurred on &apos;%1&apos; (%2); the change was not saved.</source>
+        <translation>&apos;%1&apos;에서 디스크 오류가 발생했습니다(%2). 변경 사항은 저장되지 않았습니다.</translation>
     </message>
     <message>
-        <source>the history database '%1' cannot be opened (%2).</source>
-        <translation>기록 데이터베이스 '%1'을(를) 열 수 없습니다(%2).</translation>
+        <source>the history database &apos;%1&apos; cannot be opened (%2).</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;을(를) 열 수 없습니다(%2).</translation>
     </message>
     <message>
-        <source>Cannot create the folder '%1' for the history database.</source>
-        <translation>기록 데이터베이스용 폴더 '%1'을(를) 만들 수 없습니다.</translation>
+        <source>Cannot create the folder &apos;%1&apos; for the history database.</source>
+        <translation>기록 데이터베이스용 폴더 &apos;%1&apos;을(를) 만들 수 없습니다.</translation>
     </message>
     <message>
-        <source>'%1' is not a file, so it cannot hold the history.</source>
-        <translation>'%1'은(는) 파일이 아니므로 기록을 저장할 수 없습니다.</translation>
+        <source>&apos;%1&apos; is not a file, so it cannot hold the history.</source>
+        <translation>&apos;%1&apos;은(는) 파일이 아니므로 기록을 저장할 수 없습니다.</translation>
     </message>
     <message>
-        <source>The history database '%1' cannot be read: %2</source>
-        <translation>기록 데이터베이스 '%1'을(를) 읽을 수 없습니다: %2</translation>
+        <source>The history database &apos;%1&apos; cannot be read: %2</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;을(를) 읽을 수 없습니다: %2</translation>
     </message>
     <message>
         <source>It was left untouched. Move it away (or restore a backup) to start a new history.</source>
         <translation>파일은 그대로 두었습니다. 새 기록을 시작하려면 파일을 다른 곳으로 옮기거나 백업을 복원하세요.</translation>
     </message>
     <message>
-        <source>'%1' is not a MUMU Studio history database (it is not an SQLite file). %2</source>
-        <translation>'%1'은(는) MUMU Studio 기록 데이터베이스가 아닙니다(SQLite 파일이 아님). %2</translation>
+        <source>&apos;%1&apos; is not a MUMU Studio history database (it is not an SQLite file). %2</source>
+        <translation>&apos;%1&apos;은(는) MUMU Studio 기록 데이터베이스가 아닙니다(SQLite 파일이 아님). %2</translation>
     </message>
     <message>
-        <source>The history database '%1' is damaged (bad page size in its header). %2</source>
-        <translation>기록 데이터베이스 '%1'이(가) 손상되었습니다(헤더의 페이지 크기가 잘못됨). %2</translation>
+        <source>The history database &apos;%1&apos; is damaged (bad page size in its header). %2</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;이(가) 손상되었습니다(헤더의 페이지 크기가 잘못됨). %2</translation>
     </message>
     <message>
-        <source>The history database '%1' is damaged: it is truncated (%2 of %3 bytes). %4</source>
-        <translation>기록 데이터베이스 '%1'이(가) 손상되었습니다: 파일이 잘려 있습니다(%3바이트 중 %2바이트). %4</translation>
+        <source>The history database &apos;%1&apos; is damaged: it is truncated (%2 of %3 bytes). %4</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;이(가) 손상되었습니다: 파일이 잘려 있습니다(%3바이트 중 %2바이트). %4</translation>
     </message>
     <message>
         <source>Cannot open the history</source>
         <translation>기록을 열 수 없습니다</translation>
     </message>
     <message>
-        <source>The history database '%1' was written by a newer MUMU Studio (schema version %2; this version reads up to %3). It was left untouched; update MUMU Studio to open it.</source>
-        <translation>기록 데이터베이스 '%1'은(는) 더 새로운 버전의 MUMU Studio에서 작성되었습니다(스키마 버전 %2, 이 버전은 %3까지 읽을 수 있음). 파일은 그대로 두었습니다. 열려면 MUMU Studio를 업데이트하세요.</translation>
+        <source>The history database &apos;%1&apos; was written by a newer MUMU Studio (schema version %2; this version reads up to %3). It was left untouched; update MUMU Studio to open it.</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;은(는) 더 새로운 버전의 MUMU Studio에서 작성되었습니다(스키마 버전 %2, 이 버전은 %3까지 읽을 수 있음). 파일은 그대로 두었습니다. 열려면 MUMU Studio를 업데이트하세요.</translation>
     </message>
     <message>
-        <source>'%1' is an SQLite database but not a MUMU Studio history (it holds other tables). It was left untouched; choose another file.</source>
-        <translation>'%1'은(는) SQLite 데이터베이스이지만 MUMU Studio 기록이 아닙니다(다른 테이블이 들어 있음). 파일은 그대로 두었습니다. 다른 파일을 선택하세요.</translation>
+        <source>&apos;%1&apos; is an SQLite database but not a MUMU Studio history (it holds other tables). It was left untouched; choose another file.</source>
+        <translation>&apos;%1&apos;은(는) SQLite 데이터베이스이지만 MUMU Studio 기록이 아닙니다(다른 테이블이 들어 있음). 파일은 그대로 두었습니다. 다른 파일을 선택하세요.</translation>
     </message>
     <message>
-        <source>The history database '%1' is damaged: its table of generations is missing. It was left untouched.</source>
-        <translation>기록 데이터베이스 '%1'이(가) 손상되었습니다: 생성 기록 테이블이 없습니다. 파일은 그대로 두었습니다.</translation>
+        <source>The history database &apos;%1&apos; is damaged: its table of generations is missing. It was left untouched.</source>
+        <translation>기록 데이터베이스 &apos;%1&apos;이(가) 손상되었습니다: 생성 기록 테이블이 없습니다. 파일은 그대로 두었습니다.</translation>
     </message>
     <message>
         <source>Cannot prepare the history for its upgrade</source>
         <translation>기록 업그레이드를 준비할 수 없습니다</translation>
     </message>
     <message>
-        <source>Cannot back up the history database '%1' before upgrading it (is the disk full?); it was left unchanged.</source>
-        <translation>업그레이드 전에 기록 데이터베이스 '%1'을(를) 백업할 수 없습니다(디스크가 가득 찼나요?). 파일은 변경되지 않았습니다.</translation>
+        <source>Cannot back up the history database &apos;%1&apos; before upgrading it (is the disk full?); it was left unchanged.</source>
+        <translation>업그레이드 전에 기록 데이터베이스 &apos;%1&apos;을(를) 백업할 수 없습니다(디스크가 가득 찼나요?). 파일은 변경되지 않았습니다.</translation>
     </message>
     <message>
         <source>Internal error: history migration to version %1 follows version %2.</source>
@@ -682,16 +689,16 @@
         <translation>기록 데이터베이스를 버전 %1(으)로 업그레이드할 수 없습니다(%2). 버전 %3 상태로 유지됩니다</translation>
     </message>
     <message>
-        <source>Cannot rename '%1' to '%2'.</source>
-        <translation>'%1'의 이름을 '%2'(으)로 바꿀 수 없습니다.</translation>
+        <source>Cannot rename &apos;%1&apos; to &apos;%2&apos;.</source>
+        <translation>&apos;%1&apos;의 이름을 &apos;%2&apos;(으)로 바꿀 수 없습니다.</translation>
     </message>
     <message>
-        <source>Cannot add '%1' to the history: %2</source>
-        <translation>'%1'을(를) 기록에 추가할 수 없습니다: %2</translation>
+        <source>Cannot add &apos;%1&apos; to the history: %2</source>
+        <translation>&apos;%1&apos;을(를) 기록에 추가할 수 없습니다: %2</translation>
     </message>
     <message>
-        <source>Cannot add '%1' to the history</source>
-        <translation>'%1'을(를) 기록에 추가할 수 없습니다</translation>
+        <source>Cannot add &apos;%1&apos; to the history</source>
+        <translation>&apos;%1&apos;을(를) 기록에 추가할 수 없습니다</translation>
     </message>
     <message>
         <source>Cannot add %1 images to the history</source>
@@ -750,16 +757,16 @@
         <translation>휴지통을 비울 수 없습니다</translation>
     </message>
     <message>
-        <source>Cannot create the board '%1'</source>
-        <translation>보드 '%1'을(를) 만들 수 없습니다</translation>
+        <source>Cannot create the board &apos;%1&apos;</source>
+        <translation>보드 &apos;%1&apos;을(를) 만들 수 없습니다</translation>
     </message>
     <message>
         <source>A board needs a name.</source>
         <translation>보드 이름을 입력해야 합니다.</translation>
     </message>
     <message>
-        <source>A board named '%1' already exists.</source>
-        <translation>'%1' 보드가 이미 있습니다.</translation>
+        <source>A board named &apos;%1&apos; already exists.</source>
+        <translation>&apos;%1&apos; 보드가 이미 있습니다.</translation>
     </message>
     <message>
         <source>Cannot rename the board</source>
@@ -786,20 +793,20 @@
         <translation>보드에서 제거할 수 없습니다</translation>
     </message>
     <message>
-        <source>Cannot export to '%1'</source>
-        <translation>'%1'에 내보낼 수 없습니다</translation>
+        <source>Cannot export to &apos;%1&apos;</source>
+        <translation>&apos;%1&apos;에 내보낼 수 없습니다</translation>
     </message>
     <message>
         <source>the folder cannot be created</source>
         <translation>폴더를 만들 수 없습니다</translation>
     </message>
     <message>
-        <source>the image '%1' no longer exists</source>
-        <translation>이미지 '%1'이(가) 더 이상 존재하지 않습니다</translation>
+        <source>the image &apos;%1&apos; no longer exists</source>
+        <translation>이미지 &apos;%1&apos;이(가) 더 이상 존재하지 않습니다</translation>
     </message>
     <message>
-        <source>copying '%1' failed (is the disk full?)</source>
-        <translation>'%1' 복사에 실패했습니다(디스크가 가득 찼나요?)</translation>
+        <source>copying &apos;%1&apos; failed (is the disk full?)</source>
+        <translation>&apos;%1&apos; 복사에 실패했습니다(디스크가 가득 찼나요?)</translation>
     </message>
 </context>
 <context>
@@ -1036,6 +1043,10 @@ Set it aside (it is renamed and kept) and start a new history?</source>
     <message>
         <source>Viewer</source>
         <translation>뷰어</translation>
+    </message>
+    <message>
+        <source>The image was made on %1, which this machine lacks: it runs on the CPU and the pixels will not match bit for bit</source>
+        <translation>이 이미지는 이 컴퓨터에 없는 %1에서 만들어졌습니다: CPU에서 실행하므로 픽셀이 비트 단위로 일치하지 않습니다</translation>
     </message>
 </context>
 <context>
@@ -1283,32 +1294,32 @@ Set it aside (it is renamed and kept) and start a new history?</source>
 <context>
     <name>mumu::RecipeRecoverer</name>
     <message>
-        <source>'%1': no such file</source>
-        <translation>'%1': 파일이 없습니다</translation>
+        <source>&apos;%1&apos;: no such file</source>
+        <translation>&apos;%1&apos;: 파일이 없습니다</translation>
     </message>
     <message>
-        <source>'%1' is empty (0 bytes)</source>
-        <translation>'%1'이(가) 비어 있습니다(0바이트)</translation>
+        <source>&apos;%1&apos; is empty (0 bytes)</source>
+        <translation>&apos;%1&apos;이(가) 비어 있습니다(0바이트)</translation>
     </message>
     <message>
-        <source>'%1' cannot be read: %2</source>
-        <translation>'%1'을(를) 읽을 수 없습니다: %2</translation>
+        <source>&apos;%1&apos; cannot be read: %2</source>
+        <translation>&apos;%1&apos;을(를) 읽을 수 없습니다: %2</translation>
     </message>
     <message>
-        <source>'%1' is not a PNG file: only PNG images carry a recipe (MUMU's or A1111's).</source>
-        <translation>'%1'은(는) PNG 파일이 아닙니다: 레시피(MUMU 또는 A1111)는 PNG 이미지에만 들어 있습니다.</translation>
+        <source>&apos;%1&apos; is not a PNG file: only PNG images carry a recipe (MUMU&apos;s or A1111&apos;s).</source>
+        <translation>&apos;%1&apos;은(는) PNG 파일이 아닙니다: 레시피(MUMU 또는 A1111)는 PNG 이미지에만 들어 있습니다.</translation>
     </message>
     <message>
-        <source>'%1' carries no recipe: it has neither MUMU Studio's metadata nor A1111 "parameters" text.</source>
-        <translation>'%1'에 레시피가 없습니다: MUMU Studio 메타데이터도, A1111 "parameters" 텍스트도 없습니다.</translation>
+        <source>&apos;%1&apos; carries no recipe: it has neither MUMU Studio&apos;s metadata nor A1111 &quot;parameters&quot; text.</source>
+        <translation>&apos;%1&apos;에 레시피가 없습니다: MUMU Studio 메타데이터도, A1111 &quot;parameters&quot; 텍스트도 없습니다.</translation>
     </message>
     <message>
-        <source>'%1' was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</source>
-        <translation>'%1'은(는) 다른 도구로 만든 이미지입니다: 프롬프트와 설정을 A1111 텍스트에서 읽었으며, 참조 이미지는 없습니다.</translation>
+        <source>&apos;%1&apos; was made by another tool: its prompt and settings were read from its A1111 text; there are no reference images.</source>
+        <translation>&apos;%1&apos;은(는) 다른 도구로 만든 이미지입니다: 프롬프트와 설정을 A1111 텍스트에서 읽었으며, 참조 이미지는 없습니다.</translation>
     </message>
     <message>
-        <source>Cannot read the recipe of '%1': %2</source>
-        <translation>'%1'의 레시피를 읽을 수 없습니다: %2</translation>
+        <source>Cannot read the recipe of &apos;%1&apos;: %2</source>
+        <translation>&apos;%1&apos;의 레시피를 읽을 수 없습니다: %2</translation>
     </message>
 </context>
 <context>
@@ -1450,6 +1461,30 @@ Set it aside (it is renamed and kept) and start a new history?</source>
     <message>
         <source>Import or remove models</source>
         <translation>모델 가져오기 또는 제거</translation>
+    </message>
+    <message>
+        <source>%1 (not on this machine)</source>
+        <translation>%1 (이 컴퓨터에 없음)</translation>
+    </message>
+    <message>
+        <source>De&amp;vice</source>
+        <translation>장치(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Precision</source>
+        <translation>정밀도(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Automatic (GPU when present)</source>
+        <translation>자동 (GPU가 있으면 GPU)</translation>
+    </message>
+    <message>
+        <source>Automatic (bfloat16 on a GPU, float32 on the CPU)</source>
+        <translation>자동 (GPU에서는 bfloat16, CPU에서는 float32)</translation>
+    </message>
+    <message>
+        <source>Where the model runs. Images made on another device type have other pixels for the same seed.</source>
+        <translation>모델이 실행되는 곳입니다. 다른 종류의 장치에서 만든 이미지는 같은 시드라도 픽셀이 다릅니다.</translation>
     </message>
 </context>
 <context>
