@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "model/error.h"
 #include "model/io/image_file.h"
@@ -87,4 +89,36 @@ TEST(ImageFile, BadFilesGiveClearErrors) {
   // Larger than the caller allows.
   EXPECT_NE(errorOf([&] { mumu::readImage(good, {.channels = 3, .maxPixels = 100}); }).find("too large"),
             std::string::npos);
+}
+
+// Every kind of image a user may drop in, read by the pipeline's reader (OpenImageIO): upright and in its colours,
+// or refused with the file's name (tests/data/images, made with ImageMagick; the EXIF tag and the palette PNG written by hand).
+TEST(ImageFile, EveryKindReadsUprightInItsColoursOrIsRefused) {
+  std::string d = MUMU_TEST_DATA;
+  d += "/images/";  // appended: GCC 12 warns (-Warray-bounds, a false positive) on a chain of string +
+  auto near = [](const mumu::Image& img, int x, int y, std::vector<int> want, int tol) {
+    for (int k = 0; k < img.channels; ++k)
+      if (std::abs(int(img.row(y)[x * img.channels + k]) - want[static_cast<size_t>(k)]) > tol) return false;
+    return true;
+  };
+  // CMYK JPEG (Adobe's inverted convention): red, not cyan or black.
+  const auto cmyk = mumu::readImage(d + "cmyk-red.jpg");
+  EXPECT_TRUE(near(cmyk, 4, 4, {255, 0, 0}, 40)) << int(cmyk.row(4)[12]) << "," << int(cmyk.row(4)[13]);
+  // 16 bits per channel: scaled to 8.
+  EXPECT_TRUE(near(mumu::readImage(d + "red-16bit.png"), 3, 3, {255, 0, 0}, 0));
+  // Palette with a tRNS chunk: its alpha kept with 4 channels, onto black with 3.
+  EXPECT_TRUE(near(mumu::readImage(d + "palette-trns-red.png", {.channels = 4}), 0, 0, {255, 0, 0, 128}, 2));
+  EXPECT_TRUE(near(mumu::readImage(d + "palette-trns-red.png"), 0, 0, {128, 0, 0}, 2));
+  // Grey + alpha: grey in every channel.
+  EXPECT_TRUE(near(mumu::readImage(d + "grey-alpha.png", {.channels = 4}), 5, 5, {128, 128, 128, 128}, 2));
+  // EXIF orientation 6 (stored 8×4, left red, right blue; shown turned a quarter clockwise): 4×8, red on top.
+  const auto turned = mumu::readImage(d + "exif-rotated.jpg");
+  ASSERT_EQ(turned.width, 4);
+  ASSERT_EQ(turned.height, 8);
+  EXPECT_TRUE(near(turned, 2, 1, {255, 0, 0}, 60));
+  EXPECT_TRUE(near(turned, 2, 6, {0, 0, 255}, 60));
+  // A header that claims 60,000 × 60,000: refused before any pixel is allocated.
+  const std::string e = errorOf([&] { mumu::readImage(d + "huge-declared.png"); });
+  EXPECT_NE(e.find("huge-declared.png"), std::string::npos) << e;
+  EXPECT_NE(e.find("too large"), std::string::npos) << e;
 }
