@@ -52,7 +52,11 @@ endif()
 
 find_package(nlohmann_json 3.11 REQUIRED)
 # OpenImageIO's CMake config is broken on Debian (wants openimageio-tools and OpenCV): use pkg-config.
-pkg_check_modules(OIIO REQUIRED IMPORTED_TARGET OpenImageIO)
+if(MUMU_OIIO)
+  pkg_check_modules(OIIO REQUIRED IMPORTED_TARGET OpenImageIO)
+elseif(MUMU_GUI OR MUMU_TESTS)
+  message(FATAL_ERROR "MUMU_OIIO=OFF is for headless GPU checks: configure it with MUMU_GUI=OFF and MUMU_TESTS=OFF")
+endif()
 
 if(MUMU_GUI)
   find_package(Qt6 6.4 REQUIRED COMPONENTS Core Gui Widgets Sql Concurrent OpenGL OpenGLWidgets Svg

@@ -1,7 +1,9 @@
 #include "runtime.h"
 
+#ifdef MUMU_HAVE_OIIO
 #include <OpenImageIO/oiioversion.h>
 #include <OpenImageIO/imageio.h>
+#endif
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
 #include <unistd.h>
@@ -111,9 +113,13 @@ RuntimeInfo runtimeInfo() {
   using CoreName = char* (*)();
   if (auto coreName = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename")); coreName && coreName())
     info.blasCore = coreName();
+#ifdef MUMU_HAVE_OIIO
   info.oiioBuildVersion = OIIO_VERSION_STRING;
   const int v = OIIO::openimageio_version();  // e.g. 20407
   info.oiioRuntimeVersion = std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+#else
+  info.oiioBuildVersion = info.oiioRuntimeVersion = "not built (MUMU_OIIO=OFF)";
+#endif
 #ifdef MUMU_CUDA
   info.cudaBuilt = true;
 #endif

@@ -12,9 +12,55 @@ import json
 import resource
 import time
 
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+
 import torch
-from diffusers import UNet2DConditionModel
-from diffusers.models.attention_processor import AttnProcessor, AttnProcessor2_0
+
+
+class _AbsentModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """On a bare GPU machine (torch only), Pillow and numpy may be missing: diffusers imports them at start-up but
+    the UNet call never uses them. Consulted last, so installed modules always win; says which it stood in for."""
+
+    roots = ("PIL", "numpy")
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] not in self.roots:
+            return None
+        print(f"note: {name} is not installed; a stand-in is used (the UNet call does not touch it)", file=sys.stderr)
+        return importlib.machinery.ModuleSpec(name, self, is_package=True)
+
+    def create_module(self, spec):
+        module = types.ModuleType(spec.name)
+        module.__path__ = []
+        module.__version__ = "0"
+
+        def attr(name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            # A class (type hints take it), callable with anything (import-time defaults such as np.sqrt(2.0)).
+            return type(name, (), {"__new__": lambda cls, *a, **k: None})
+
+        module.__getattr__ = attr
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
+sys.meta_path.append(_AbsentModules())
+try:  # diffusers checks the versions of numpy and requests through their metadata: skipped where they are absent
+    import importlib.metadata as _metadata
+    _metadata.version("numpy"), _metadata.version("requests")
+except _metadata.PackageNotFoundError:
+    _check = types.ModuleType("diffusers.dependency_versions_check")
+    _check.dep_version_check = lambda pkg, hint=None: None
+    sys.modules[_check.__name__] = _check
+
+from diffusers import UNet2DConditionModel  # noqa: E402
+from diffusers.models.attention_processor import AttnProcessor, AttnProcessor2_0  # noqa: E402
 
 
 def main():

@@ -67,7 +67,11 @@ std::string shapeString(const std::vector<int64_t>& shape) {
 }
 
 std::string rangeString(uint64_t begin, uint64_t end) {
-  return "[" + std::to_string(begin) + ", " + std::to_string(end) + "]";
+  std::string s = "[";  // appended: GCC 12 -O3 warns (-Wstringop-overflow, a false positive) on "[" + to_string(…)
+  s += std::to_string(begin);
+  s += ", ";
+  s += std::to_string(end);
+  return s + "]";
 }
 
 std::string inQuotes(const std::string& name) {

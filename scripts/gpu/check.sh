@@ -6,7 +6,10 @@
 #   3. the SDXL UNet call (batch 2, 64² and 128² latents, random weights) in bf16, ours beside diffusers' eager
 #      UNet2DConditionModel on the same torch, plain and channels-last
 #   4. a full-size mumu-xl 1024², 30-step CFG generation end to end, and its peak GPU memory
+# MUMU_CHECK_DRY=1 rehearses the script on the CPU with the tiny configs (paths, libraries, the peer's imports).
 set -uo pipefail
+dry="${MUMU_CHECK_DRY:-0}"
+dev=cuda; [[ $dry == 1 ]] && dev=cpu
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bundle="$here/build-gpu/bundle"
 out="${OUT:-$here/gpu-report}"
@@ -23,6 +26,8 @@ report="$out/report.txt"
 say() { echo "$*" | tee -a "$report"; }
 : > "$report"
 for exe in "$bin"/*; do ldd "$exe" | grep "not found" && say "MISSING LIBRARIES for $exe"; done
+unet_cfg="$here/tests/parity/fullsize/sdxl_base_unet/config.json" sides="64 128" filter='UnetSdxl/[02]/'
+[[ $dry == 1 ]] && unet_cfg="$here/tests/parity/unet_sdxl_tiny/config.json" sides=16 filter='UnetTiny/[02]/'
 
 say "== 1. mumu info"
 "$bin/mumu" info 2>&1 | tee -a "$report"
@@ -31,22 +36,26 @@ say "== 1. mumu info"
 say "== 2. parity on cuda"
 for case in unet_sdxl_tiny vae_sdxl_tiny idefics2_tiny; do
   for dtype in float32 bfloat16; do
-    "$bin/mumu" probe --case "$here/tests/parity/$case" --device cuda --dtype "$dtype" > "$out/probe-$case-$dtype.txt" 2>&1
+    "$bin/mumu" probe --case "$here/tests/parity/$case" --device $dev --dtype "$dtype" > "$out/probe-$case-$dtype.txt" 2>&1
     say "$case $dtype: $(tail -n1 "$out/probe-$case-$dtype.txt")"
   done
 done
 
 say "== 3. SDXL UNet call, batch 2, bf16: ours (BM_UnetSdxl/variant/side: 0 plain, 2 channels-last)"
-"$bin/bench_diffusion" --device=cuda --dtype=bfloat16 --benchmark_filter='UnetSdxl/[02]/' 2>&1 | tee -a "$report"
+"$bin/bench_diffusion" --device=$dev --dtype=bfloat16 --benchmark_filter="$filter" 2>&1 | tee -a "$report"
 say "-- diffusers eager (same torch, AttnProcessor2_0 = SDPA)"
-for side in 64 128; do
+for side in $sides; do
   for cl in "" --channels-last; do
     PYTHONPATH="$bundle/py" "$py" "$here/benchmarks/model/diffusers_unet_eager.py" \
-      "$here/tests/parity/fullsize/sdxl_base_unet/config.json" --device cuda --dtype bfloat16 --side "$side" \
+      "$unet_cfg" --device $dev --dtype bfloat16 --side "$side" \
       --iterations 10 $cl 2>&1 | tail -n1 | tee -a "$report"
   done
 done
 
 say "== 4. mumu-xl 1024², 30 steps, CFG, bf16, end to end"
-"$bin/bench_pipeline" --device=cuda --dtype=bfloat16 --xl --benchmark_filter=Xl 2>&1 | tee -a "$report"
+if [[ $dry == 1 ]]; then
+  "$bin/bench_pipeline" --device=cpu --benchmark_filter='Generate/nano/ddim/b1/no_previews/iter' 2>&1 | tee -a "$report"
+else
+  "$bin/bench_pipeline" --device=cuda --dtype=bfloat16 --xl --benchmark_filter=Xl 2>&1 | tee -a "$report"
+fi
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | tee -a "$report"
