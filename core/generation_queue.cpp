@@ -23,6 +23,7 @@
 #include "model/io/png_metadata.h"
 #include "model/io/safetensors.h"
 #include "model/pipeline/generation_io.h"
+#include "model/device.h"
 #include "model/pipeline/pipeline.h"
 #include "model/pipeline/recipe.h"
 
@@ -104,11 +105,15 @@ class GenerationWorker : public QObject {
 
  private:
   void ensureModel(const std::string& dir, const std::string& device, const std::string& dtype) {
-    if (model_ && modelDir_ == dir && device_ == device && dtype_ == dtype) return;
+    // Compared as resolved ("auto" is cuda:0 or the CPU, "" is the device's dtype): Reuse of an image made here
+    // must not reload a model that is already loaded where the recipe asks.
+    const c10::Device d = parseDevice(device);
+    const std::string key = d.str() + " " + dtypeName(parseDtype(dtype, d));
+    if (model_ && modelDir_ == dir && loadedOn_ == key) return;
     model_.reset();  // free the old model before loading the next
     modelDir_.clear();
     model_ = openMumuPackage(dir, device, dtype);
-    modelDir_ = dir, device_ = device, dtype_ = dtype;
+    modelDir_ = dir, loadedOn_ = key;
     info_ = describeMumuModel(*model_);
   }
 
@@ -190,7 +195,7 @@ class GenerationWorker : public QObject {
 
   GenerationQueue* queue_;
   std::shared_ptr<MumuModel> model_;  // cached until a job needs another package
-  std::string modelDir_, device_, dtype_;
+  std::string modelDir_, loadedOn_;  // the package and the resolved "device dtype" it is loaded on
   MumuModelInfo info_;
 };
 

@@ -57,7 +57,7 @@ void initRuntime(int threads) {
   if (at::get_num_threads() != n) at::set_num_threads(n);
 }
 
-std::vector<ComputeDevice> computeDevices() {
+std::vector<ComputeDevice> computeDevices(bool freeMemory) {
   std::vector<ComputeDevice> out;
   ComputeDevice cpu;
   cpu.id = "cpu";
@@ -77,10 +77,13 @@ std::vector<ComputeDevice> computeDevices() {
     d.bf16 = p->major >= 8;
     size_t freeBytes = 0, totalBytes = 0;
     int previous = 0;
-    if (cudaGetDevice(&previous) == cudaSuccess && cudaSetDevice(i) == cudaSuccess &&
-        cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess)
-      d.freeBytes = static_cast<long long>(freeBytes);
-    cudaSetDevice(previous);
+    if (freeMemory && cudaGetDevice(&previous) == cudaSuccess) {
+      if (cudaSetDevice(i) == cudaSuccess && cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess)
+        d.freeBytes = static_cast<long long>(freeBytes);
+      else
+        (void)cudaGetLastError();  // a busy or exclusive GPU: no figure, and no sticky error for torch's next check
+      cudaSetDevice(previous);
+    }
     out.push_back(d);
   }
 #endif
@@ -124,7 +127,7 @@ RuntimeInfo runtimeInfo() {
   info.cudaBuilt = true;
 #endif
   info.cudaAvailable = torch::cuda::is_available();
-  for (const auto& d : computeDevices())
+  for (const auto& d : computeDevices(/*freeMemory=*/true))
     if (d.id != "cpu") info.cudaDevices.push_back(d);
   auto& ctx = at::globalContext();
   // On the CPU, 2.x has a flash-attention kernel (any mask that is not an additive float bias) and the math path.

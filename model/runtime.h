@@ -32,8 +32,9 @@ struct ComputeDevice {
   bool bf16 = false;         // native bfloat16 (Ampere and later; on the CPU, AVX-512-BF16 or AMX)
 };
 
-// The CPU first, then every CUDA device libtorch sees (asking for free memory initialises each GPU's context).
-std::vector<ComputeDevice> computeDevices();
+// The CPU first, then every CUDA device libtorch sees. freeMemory asks each GPU for its free memory, which creates a
+// CUDA context on every one of them (hundreds of MB each): only `mumu info` asks; the Studio's list does not.
+std::vector<ComputeDevice> computeDevices(bool freeMemory = false);
 
 // The device to regenerate an image on whose recipe says `recordedType` ("cpu", "cuda"; "" for old recipes): the
 // same type when this machine has it ("cuda" → "cuda:0"), else the CPU. `note` (may be null) is set to a sentence

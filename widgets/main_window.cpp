@@ -269,10 +269,13 @@ void MainWindow::restoreRecipe(const Recipe& recipe) {
   g.width = recipe.width;
   g.height = recipe.height;
   g.negative = QString::fromStdString(recipe.negativePrompt);
-  // The recorded device type and precision, so that Reuse gives the same pixels where this machine can.
+  // The recorded device type and precision, so that Reuse gives the same pixels where this machine can (a recipe
+  // without a device, recovered from A1111 text, keeps the current choice; a missing device type, the auto dtype).
   std::string note;
-  g.device = QString::fromStdString(deviceForRecorded(recipe.deviceType, &note));
-  g.dtype = QString::fromStdString(recipe.dtype);
+  if (!recipe.deviceType.empty()) {
+    g.device = QString::fromStdString(deviceForRecorded(recipe.deviceType, &note));
+    g.dtype = note.empty() ? QString::fromStdString(recipe.dtype) : QString();
+  }
   settingsView_->setSettings(g);
   if (!note.empty())
     statusBar()->showMessage(tr("The image was made on %1, which this machine lacks: it runs on the CPU and the "

@@ -194,13 +194,17 @@ int runGenerate(const std::vector<std::string>& args) {
 
   const auto t0 = std::chrono::steady_clock::now();
   // --from honours the recorded device type and precision unless told otherwise: same device type, same pixels.
+  // (A recipe without a device, e.g. recovered from A1111 text, runs where asked: the CPU by default.)
   std::string device = a.get("device", "cpu"), dtype = a.get("dtype");
-  if (fromRecipe && !a.has("device")) {
+  bool sameType = true;
+  if (fromRecipe && !a.has("device") && !fromRecipe->deviceType.empty()) {
     std::string note;
     device = deviceForRecorded(fromRecipe->deviceType, &note);
-    if (!note.empty() && !jsonOut) std::cerr << "note: " << note << "\n";
+    sameType = note.empty();
+    if (!sameType && !jsonOut) std::cerr << "note: " << note << "\n";
   }
-  if (fromRecipe && !a.has("dtype")) dtype = fromRecipe->dtype;
+  // The recorded precision only on the recorded device type: a GPU's bfloat16 on a CPU would be slow and still differ.
+  if (fromRecipe && !a.has("dtype") && sameType && !fromRecipe->deviceType.empty()) dtype = fromRecipe->dtype;
   auto model = openMumuPackage(modelDir, device, dtype);
   if (a.has("lora")) {
     std::string file = a.get("lora");
@@ -222,7 +226,8 @@ int runGenerate(const std::vector<std::string>& args) {
     std::cerr << "warning: the image was made with model " << fromRecipe->modelName << " ("
               << fromRecipe->modelHash.substr(0, 10) << "), this is " << info.name << " (" << info.hash.substr(0, 10)
               << "): the result will differ\n";
-  if (fromRecipe && !jsonOut && (fromRecipe->deviceType != info.device || fromRecipe->dtype != info.dtype))
+  if (fromRecipe && !jsonOut && sameType && !fromRecipe->deviceType.empty() &&
+      (fromRecipe->deviceType != info.device || fromRecipe->dtype != info.dtype))
     std::cerr << "note: the image was made on " << fromRecipe->deviceType << " in " << fromRecipe->dtype
               << ", this runs on " << info.device << " in " << info.dtype << ": the pixels will not match bit for bit\n";
   if (jsonOut)

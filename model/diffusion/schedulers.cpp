@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "model/error.h"
+#include "model/io/json_limits.h"
 
 namespace fs = std::filesystem;
 
@@ -302,6 +303,7 @@ void validateSchedulerConfig(const SchedulerConfig& c, const std::string& where)
 }
 
 SchedulerConfig parseSchedulerConfig(const std::string& text, const std::string& where) {
+  checkJsonDepth(text, where);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(pythonJsonToStrict(text));

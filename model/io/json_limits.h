@@ -1,5 +1,5 @@
-// json_limits.h — the nesting limit for JSON that comes from outside (PNG recipes, prompts, packages, configs,
-// recipes, data sets): checked on the text before nlohmann/json builds a document, because that library copies,
+// json_limits.h — the nesting limit for JSON that comes from outside (PNG recipes, prompts, mumu.json, model and
+// scheduler configs, shard indexes, training recipes): checked on the text before nlohmann/json builds a document, because that library copies,
 // prints and compares documents recursively — a 100,000-deep list overflowed the stack (SIGSEGV) in the first dump.
 // docs/limits.md lists every limit.
 #pragma once

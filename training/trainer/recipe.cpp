@@ -8,6 +8,7 @@
 
 #include "model/error.h"
 #include "model/io/json_limits.h"
+#include "model/pipeline/prompt.h"
 
 namespace mumu::training {
 
@@ -201,7 +202,9 @@ void validateRecipe(const Recipe& r, const std::string& source) {
           std::to_string(w) + "x" + std::to_string(h) + " must be multiples of 8 in [8, 8192]");
   }
   if (r.gridSize < 0 || r.gridSize > 128) bad("grid_size", std::to_string(r.gridSize) + " is outside [0, 128]");
-  if (r.maxImages < 0 || r.maxImages > 64) bad("max_images", std::to_string(r.maxImages) + " is outside [0, 64]");
+  if (r.maxImages < 0 || r.maxImages > kMaxPromptImages)
+    bad("max_images", std::to_string(r.maxImages) + " is outside [0, " + std::to_string(kMaxPromptImages) +
+                          "] (the most reference images a prompt may hold)");
   bool anyTrainable = false;
   for (const auto& n : recipeModuleNames()) {
     auto it = r.modules.find(n);
