@@ -46,15 +46,14 @@ GenerationSettings settingsFromJson(const QJsonObject& o) {
 
 QList<DeviceChoice> availableDevices() {
   QList<DeviceChoice> out{{QStringLiteral("auto"),
-                           QCoreApplication::translate("mumu::GenerationSettings", "Automatic (GPU when present)"),
-                           false}};
+                           QCoreApplication::translate("mumu::GenerationSettings", "Automatic (GPU when present)")}};
   for (const ComputeDevice& d : computeDevices()) {
     QString label = QString::fromStdString(d.name);
     if (d.id != "cpu")
       label = QStringLiteral("%1 · %2 · %3 GiB")
                   .arg(QString::fromStdString(d.id), label)
                   .arg(static_cast<double>(d.totalBytes) / (1 << 30), 0, 'f', 1);
-    out.push_back({QString::fromStdString(d.id), label, d.bf16});
+    out.push_back({QString::fromStdString(d.id), label});
   }
   return out;
 }

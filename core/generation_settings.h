@@ -33,7 +33,6 @@ GenerationSettings settingsFromJson(const QJsonObject& o);
 struct DeviceChoice {
   QString id;     // "auto", "cpu", "cuda:0", …
   QString label;  // "CPU (2 threads)", "cuda:0 · NVIDIA H100 80GB HBM3 · 79.1 GiB"
-  bool bf16 = false;
 };
 // "auto" first, then the CPU and every CUDA device (model/runtime's computeDevices).
 QList<DeviceChoice> availableDevices();

@@ -20,10 +20,6 @@
 #include "model/nn/layers.h"
 #include "model/runtime.h"
 
-#ifdef MUMU_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
-
 namespace {
 
 using namespace mumu;
@@ -41,14 +37,7 @@ void sync() {
 }
 
 void reportGpuPeak(benchmark::State& state) {
-#ifdef MUMU_CUDA
-  if (!gDevice.is_cuda()) return;
-  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(gDevice.index());
-  const auto peak = stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)].peak;
-  state.counters["gpu_peak_MiB"] = static_cast<double>(peak) / (1 << 20);
-#else
-  (void)state;
-#endif
+  if (gDevice.is_cuda()) state.counters["gpu_peak_MiB"] = bench::gpuPeak(gDevice).allocatedMiB;
 }
 
 void runUnet(benchmark::State& state, const std::string& configPath) {

@@ -157,14 +157,11 @@ void BM_GenerateXl(benchmark::State& state) {
   state.counters["decode_ms"] = 1e3 * sum.decode / n;
   state.counters["build_s"] = buildSeconds;
   state.counters["peak_MiB"] = bench::peakRssMiB();
-#ifdef MUMU_CUDA
   if (device.is_cuda()) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
-    const auto agg = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
-    state.counters["gpu_peak_MiB"] = static_cast<double>(stats.allocated_bytes[agg].peak) / (1 << 20);
-    state.counters["gpu_reserved_MiB"] = static_cast<double>(stats.reserved_bytes[agg].peak) / (1 << 20);
+    const bench::GpuPeak peak = bench::gpuPeak(device);
+    state.counters["gpu_peak_MiB"] = peak.allocatedMiB;
+    state.counters["gpu_reserved_MiB"] = peak.reservedMiB;
   }
-#endif
   state.SetLabel(std::string(device.str()) + " " + dtypeName(model->dtype));
 }
 
